@@ -1,0 +1,1 @@
+"""Chat model integration for Gemini models served by Tokenhot."""
