@@ -1,1 +1,45 @@
-"""Chat model integration for Gemini models served by Tokenhot."""
+"""LangChain chat model for the Gemini models served by Tokenhot.
+
+```python
+from langchain_tokenhot import ChatTokenhotGemini
+
+llm = ChatTokenhotGemini(model="gemini-2.5-flash")  # key from TOKENHOT_API_KEY
+llm.invoke("Hello").text
+```
+"""
+
+from langchain_tokenhot._exceptions import (
+    TokenhotAuthenticationError,
+    TokenhotConnectionError,
+    TokenhotContextOverflowError,
+    TokenhotError,
+    TokenhotInvalidRequestError,
+    TokenhotNotFoundError,
+    TokenhotPermissionDeniedError,
+    TokenhotRateLimitError,
+    TokenhotResponseError,
+    TokenhotServerError,
+    TokenhotTimeoutError,
+    ToolConversionError,
+    UnsupportedContentError,
+)
+from langchain_tokenhot._version import __version__
+from langchain_tokenhot.chat_models import ChatTokenhotGemini
+
+__all__ = [
+    "ChatTokenhotGemini",
+    "TokenhotAuthenticationError",
+    "TokenhotConnectionError",
+    "TokenhotContextOverflowError",
+    "TokenhotError",
+    "TokenhotInvalidRequestError",
+    "TokenhotNotFoundError",
+    "TokenhotPermissionDeniedError",
+    "TokenhotRateLimitError",
+    "TokenhotResponseError",
+    "TokenhotServerError",
+    "TokenhotTimeoutError",
+    "ToolConversionError",
+    "UnsupportedContentError",
+    "__version__",
+]

@@ -20,6 +20,8 @@ from pydantic.errors import PydanticUserError
 from pydantic.v1 import BaseModel as BaseModelV1
 from typing_extensions import is_typeddict
 
+from ._exceptions import ToolConversionError
+
 __all__ = [
     "ToolConversionError",
     "convert_tools",
@@ -27,10 +29,6 @@ __all__ = [
     "json_schema_for_output",
     "tool_choice_to_config",
 ]
-
-
-class ToolConversionError(ValueError):
-    """A tool, tool choice or output schema cannot be expressed in Gemini's wire format."""
 
 
 _ACCEPTED_TOOL_FORMS = (
@@ -462,15 +460,20 @@ def convert_tools(tools: Sequence[Any]) -> list[dict[str, Any]]:
     declarations: list[dict[str, Any]] = []
     builtins: list[dict[str, Any]] = []
     declared_by: dict[str, str] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for index, tool in enumerate(tools):
         label = _describe(tool, index)
         for kind, payload in _convert_one(tool, label):
             key = payload["name"] if kind == "function" else kind
             if key in declared_by:
+                if seen[key] == payload:
+                    # The same tool given twice (e.g. a model and its JSON schema): one is enough.
+                    continue
                 what = "function name" if kind == "function" else "built-in tool"
                 msg = f"Duplicate {what} {key!r}: declared by {declared_by[key]} and {label}."
                 raise ToolConversionError(msg)
             declared_by[key] = label
+            seen[key] = payload
             if kind == "function":
                 declarations.append(payload)
             else:

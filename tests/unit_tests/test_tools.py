@@ -816,12 +816,12 @@ _TooLong.model_config["title"] = "a" * 129
             id="duplicate-function",
         ),
         pytest.param(
-            [{"functionDeclarations": [{"name": "x"}, {"name": "x"}]}],
+            [{"functionDeclarations": [{"name": "x"}, {"name": "x", "description": "other"}]}],
             r"Duplicate function name 'x'",
             id="duplicate-within-declarations",
         ),
         pytest.param(
-            [{"google_search": {}}, {"googleSearch": {}}],
+            [{"google_search": {}}, {"googleSearch": {"time_range_filter": {}}}],
             r"Duplicate built-in tool 'googleSearch'",
             id="duplicate-builtin",
         ),
@@ -1297,3 +1297,18 @@ def test_json_schema_for_output_does_not_mutate_input() -> None:
 def test_json_schema_for_output_errors(schema: Any, message: str) -> None:
     with pytest.raises(ToolConversionError, match=message):
         json_schema_for_output(schema)
+
+
+def test_identical_duplicates_collapse() -> None:
+    """The same tool given twice (a model and its own JSON schema) is declared once."""
+
+    class Person(BaseModel):
+        """A person."""
+
+        name: str
+
+    tools = convert_tools(
+        [Person, Person.model_json_schema(), {"google_search": {}}, {"googleSearch": {}}]
+    )
+    assert function_names(tools) == ["Person"]
+    assert tools[1:] == [{"googleSearch": {}}]

@@ -1,0 +1,190 @@
+"""Every exception this package raises, in one place.
+
+Each error is a `TokenhotError` (so `except TokenhotError` catches everything that went wrong
+talking to Tokenhot) and also the matching `langchain_core.exceptions` type (so code written for
+any LangChain provider, e.g. fallbacks or retry middleware keyed on `ModelRateLimitError`, works
+unchanged)::
+
+    TokenhotError
+    ├── TokenhotAuthenticationError      ModelAuthenticationError    401; Google 400 API_KEY_INVALID
+    ├── TokenhotPermissionDeniedError    ModelPermissionDeniedError  403
+    ├── TokenhotInvalidRequestError      ModelInvalidRequestError    400, 413, other 4xx
+    │   └── TokenhotContextOverflowError ContextOverflowError        400 "input too long"
+    ├── TokenhotNotFoundError            ModelNotFoundError          404 (unknown model)
+    ├── TokenhotRateLimitError           ModelRateLimitError         429            retried
+    ├── TokenhotServerError              ModelAPIError               408, 5xx       retried
+    ├── TokenhotResponseError            ModelAPIError               200 with a body we cannot
+    │                                                                use; stream cut short or an
+    │                                                                error event mid-stream
+    ├── TokenhotTimeoutError             ModelTimeoutError           no answer in `timeout`  retried
+    └── TokenhotConnectionError          ModelConnectionError        refused / reset       retried
+
+Configuration and input mistakes are caught before any request and raise `ValueError`
+subclasses instead: `UnsupportedContentError` (a content block we cannot express) and
+`ToolConversionError` (a tool or schema Gemini cannot take).
+
+No exception carries the API key: messages and bodies are scrubbed of it, and httpx errors
+(whose requests hold the auth header) are not chained.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+
+
+class TokenhotError(Exception):
+    """Base class of every error raised while talking to Tokenhot.
+
+    Attributes:
+        message: the server's own message when it sent one, else our description.
+        status_code: the HTTP status, or None when no response arrived.
+        status: Google's `error.status` (e.g. `"RESOURCE_EXHAUSTED"`), or the gateway's
+            `error.type`/`error.code` for OpenAI-shaped errors; None if absent.
+        body: the raw response body as text (scrubbed of the API key), or None.
+        details: Google's `error.details` list (RetryInfo, ErrorInfo, BadRequest...), if any.
+        retry_after: seconds the server asked us to wait (Retry-After / RetryInfo), if any.
+        model: the model the request was for.
+    """
+
+    is_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        status: str | None = None,
+        body: str | None = None,
+        details: list[Any] | None = None,
+        retry_after: float | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.status = status
+        self.body = body
+        self.details = details or []
+        self.retry_after = retry_after
+        self.model = model
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = "Tokenhot"
+        if self.model:
+            head += f" ({self.model})"
+        if self.status_code is not None:
+            head += f" HTTP {self.status_code}"
+        if self.status:
+            head += f" {self.status}"
+        return f"{head}: {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor: pickle (used by multiprocessing and some checkpointers)
+        # needs to be told how to rebuild us.
+        return (
+            _rebuild,
+            (
+                type(self),
+                self.message,
+                self.status_code,
+                self.status,
+                self.body,
+                self.details,
+                self.retry_after,
+                self.model,
+            ),
+        )
+
+
+def _rebuild(cls: type[TokenhotError], *args: Any) -> TokenhotError:
+    message, status_code, status, body, details, retry_after, model = args
+    return cls(
+        message,
+        status_code=status_code,
+        status=status,
+        body=body,
+        details=details,
+        retry_after=retry_after,
+        model=model,
+    )
+
+
+class TokenhotAuthenticationError(TokenhotError, ModelAuthenticationError):
+    """The key was missing, wrong or revoked (401, or Google's 400 `API_KEY_INVALID`)."""
+
+
+class TokenhotPermissionDeniedError(TokenhotError, ModelPermissionDeniedError):
+    """The key is valid but may not use this model or has no balance left (403)."""
+
+
+class TokenhotInvalidRequestError(TokenhotError, ModelInvalidRequestError):
+    """The server rejected the request as malformed or unsupported (400 and other 4xx)."""
+
+
+class TokenhotContextOverflowError(TokenhotInvalidRequestError, ContextOverflowError):
+    """The input is longer than the model's context window (a 400 saying so)."""
+
+
+class TokenhotNotFoundError(TokenhotError, ModelNotFoundError):
+    """The model (or endpoint) does not exist for this API version (404)."""
+
+
+class TokenhotRateLimitError(TokenhotError, ModelRateLimitError):
+    """Rate limit or quota exhausted (429). Retried; raised once retries are used up."""
+
+    is_retryable = True
+
+
+class TokenhotServerError(TokenhotError, ModelAPIError):
+    """The server or a gateway failed (408, 5xx). Retried; raised once retries are used up."""
+
+    is_retryable = True
+
+
+class TokenhotResponseError(TokenhotError, ModelAPIError):
+    """The server answered 200 but with something we cannot use.
+
+    A body that is not JSON, JSON of the wrong shape, an SSE stream that ended before its final
+    event, or an `{"error": ...}` event in the middle of a stream. Not retried automatically:
+    a stream may already have delivered part of its answer.
+    """
+
+    is_retryable = False
+
+
+class TokenhotTimeoutError(TokenhotError, ModelTimeoutError):
+    """No (complete) answer within `timeout` seconds. Retried; raised once retries are used up."""
+
+    is_retryable = True
+
+
+class TokenhotConnectionError(TokenhotError, ModelConnectionError):
+    """The connection was refused, reset or closed early. Retried until retries are used up."""
+
+    is_retryable = True
+
+
+class UnsupportedContentError(ValueError):
+    """A message or content block cannot be expressed in Gemini's wire format.
+
+    Raised before any request is sent; the message names the block and what to change.
+    """
+
+
+class ToolConversionError(ValueError):
+    """A tool, `tool_choice` or output schema cannot be expressed for Gemini.
+
+    Raised before any request is sent; the message names the tool and the problem.
+    """

@@ -1,0 +1,474 @@
+"""LangChain messages → Gemini `systemInstruction` and `contents` (pure functions).
+
+Rules that matter (see the project's wire-format reference, §3.1 and §9):
+
+* Every `SystemMessage`, wherever it stands, goes into `systemInstruction`, in order.
+* Human → `user`, AI → `model`, tool results → `functionResponse` parts in a `user` turn;
+  consecutive turns of one role are merged, since Gemini wants them alternating.
+* A model turn is replayed part by part with each `thoughtSignature` on the part it came on.
+  Signatures are read from wherever langchain-google-genai also keeps them, so histories move
+  freely between the two packages.
+* On Gemini 3, a function call in the current turn with no signature at all (a history from
+  another provider, a hand-written call) gets Google's documented bypass value; without it the
+  request is rejected with 400 "Function call is missing a thought_signature".
+* Anything we cannot express raises `UnsupportedContentError` naming the block, before any
+  request is made. Messages produced by another provider are converted leniently instead: their
+  reasoning and signatures mean nothing to Gemini and are dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from ._exceptions import UnsupportedContentError
+from ._media import MEDIA_BLOCK_TYPES, Downloaded, media_block_to_part, urls_to_download
+from ._wire import Content, Part, Role, SystemInstruction
+
+logger = logging.getLogger(__name__)
+
+FUNCTION_CALL_SIGNATURES_KEY = "__gemini_function_call_thought_signatures__"
+"""`AIMessage.additional_kwargs` key mapping tool-call id → thought signature.
+
+The same key langchain-google-genai uses, so histories are interchangeable.
+"""
+
+GENERATED_TOOL_CALL_ID_PREFIX = "tokenhot-"
+"""Prefix of tool-call ids we invent when Gemini sends none; such ids are never sent back."""
+
+BYPASS_SIGNATURE = base64.b64encode(b"skip_thought_signature_validator").decode()
+"""Google's documented value that skips signature validation for a function call.
+
+Sent base64-encoded, as the google-genai SDK sends it (that form is verified against the live
+API; see the wire-format reference §9).
+"""
+
+_GEMINI_PROVIDERS = frozenset({"google_genai", "google_vertexai", "tokenhot"})
+_TEXT_BLOCK_TYPES = frozenset({"text", "text-plain"})
+_REASONING_BLOCK_TYPES = frozenset({"thinking", "reasoning"})
+# Blocks in an AI message that stand for its tool calls; `tool_calls` is authoritative.
+_TOOL_CALL_BLOCK_TYPES = frozenset({"tool_call", "tool_use", "function_call", "tool_call_chunk"})
+# Blocks with nothing to replay (citations live on text; refusals are metadata).
+_SKIPPED_AI_BLOCK_TYPES = frozenset({"refusal", "invalid_tool_call", "function_call_signature"})
+
+
+def block_signature(block: Mapping[str, Any]) -> str | None:
+    """The thought signature stored on a content block, in any of the places genai uses."""
+    sig = block.get("thought_signature") or block.get("signature")
+    if not sig:
+        extras = block.get("extras")
+        if isinstance(extras, Mapping):
+            sig = extras.get("signature") or extras.get("thought_signature")
+    return sig if isinstance(sig, str) and sig else None
+
+
+def download_urls(messages: Sequence[BaseMessage]) -> list[str]:
+    """The http(s) media URLs that must be fetched before `convert_messages` can run."""
+    urls: list[str] = []
+    for message in messages:
+        content = message.content
+        if isinstance(content, str):
+            continue
+        for block in content:
+            if isinstance(block, Mapping) and block.get("type") in MEDIA_BLOCK_TYPES:
+                url = urls_to_download(block)
+                if url is not None and url not in urls:
+                    urls.append(url)
+    return urls
+
+
+class _Builder:
+    """Accumulates `contents`, merging consecutive turns of the same role."""
+
+    __slots__ = ("contents",)
+
+    def __init__(self) -> None:
+        self.contents: list[Content] = []
+
+    def add(self, role: Role, parts: list[Part]) -> None:
+        if not parts:
+            return
+        if self.contents and self.contents[-1]["role"] == role:
+            self.contents[-1]["parts"].extend(parts)
+        else:
+            self.contents.append({"role": role, "parts": parts})
+
+
+def convert_messages(
+    messages: Sequence[BaseMessage],
+    *,
+    model: str,
+    downloads: Mapping[str, Downloaded] | None = None,
+) -> tuple[SystemInstruction | None, list[Content]]:
+    """Convert a LangChain conversation to Gemini's `systemInstruction` and `contents`.
+
+    Args:
+        messages: the conversation, already normalised by langchain-core.
+        model: the model the request goes to (signature rules differ on Gemini 3).
+        downloads: bytes of the http(s) media URLs listed by `download_urls`.
+
+    Raises:
+        UnsupportedContentError: a message or block cannot be expressed for Gemini, or nothing
+            is left to send.
+    """
+    downloads = downloads or {}
+    system_parts: list[Part] = []
+    builder = _Builder()
+    tool_names: dict[str, str] = {}
+    gemini3 = model.startswith("gemini-3")
+    # Index into `builder.contents` where the current turn (after the last real user message)
+    # starts; only there does Gemini 3 validate function-call signatures.
+    turn_start = 0
+
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if isinstance(message, SystemMessage):
+            system_parts.extend(_user_parts(message.content, where, downloads))
+        elif isinstance(message, HumanMessage):
+            parts = _user_parts(message.content, where, downloads)
+            if parts:
+                builder.add("user", parts)
+                turn_start = len(builder.contents) - 1
+        elif isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                if call.get("id"):
+                    tool_names[call["id"]] = call["name"]
+            builder.add("model", _model_parts(message, where, downloads))
+        elif isinstance(message, ToolMessage):
+            name = tool_names.get(message.tool_call_id) or message.name
+            if not name:
+                raise UnsupportedContentError(
+                    f"{where}: ToolMessage with tool_call_id={message.tool_call_id!r} answers "
+                    "no tool call of an earlier AIMessage and has no `name`; Gemini needs the "
+                    "function name. Keep the AIMessage with its tool_calls in the history or "
+                    "set ToolMessage(name=...)."
+                )
+            builder.add(
+                "user",
+                _function_response_parts(
+                    name,
+                    message.tool_call_id,
+                    message.content,
+                    error=message.status == "error",
+                    where=where,
+                    downloads=downloads,
+                    nested_media=gemini3,
+                ),
+            )
+        elif isinstance(message, FunctionMessage):
+            builder.add(
+                "user",
+                _function_response_parts(
+                    message.name,
+                    None,
+                    message.content,
+                    error=False,
+                    where=where,
+                    downloads=downloads,
+                    nested_media=gemini3,
+                ),
+            )
+        elif isinstance(message, ChatMessage):
+            role = message.role.lower()
+            if role == "system":
+                system_parts.extend(_user_parts(message.content, where, downloads))
+            elif role in ("user", "human"):
+                builder.add("user", _user_parts(message.content, where, downloads))
+                turn_start = len(builder.contents) - 1
+            elif role in ("assistant", "ai", "model"):
+                builder.add("model", _user_parts(message.content, where, downloads))
+            else:
+                raise UnsupportedContentError(
+                    f"{where}: ChatMessage role {message.role!r} has no Gemini equivalent; use "
+                    "'system', 'user' or 'assistant'."
+                )
+        else:
+            raise UnsupportedContentError(
+                f"{where}: {type(message).__name__} cannot be sent to Gemini."
+            )
+
+    if gemini3:
+        _add_bypass_signatures(builder.contents, max(turn_start, 0))
+    if not builder.contents:
+        raise UnsupportedContentError(
+            "Nothing to send: the conversation has no user, assistant or tool message with "
+            "content (Gemini needs at least one non-empty turn besides system messages)."
+        )
+    system = {"parts": system_parts} if system_parts else None
+    return system, builder.contents  # type: ignore[return-value]
+
+
+def _add_bypass_signatures(contents: list[Content], turn_start: int) -> None:
+    # Gemini 3 checks every model step of the current turn: the first functionCall of a step
+    # must carry a signature. Steps we replay without one (other provider, hand-written, lost)
+    # would be rejected, so they get the documented bypass value.
+    for content in contents[turn_start:]:
+        if content["role"] != "model":
+            continue
+        for part in content["parts"]:
+            if "functionCall" in part:
+                part.setdefault("thoughtSignature", BYPASS_SIGNATURE)
+                break
+
+
+def _text_of(block: Mapping[str, Any]) -> str:
+    text = block.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def _user_parts(
+    content: str | list[str | dict[Any, Any]], where: str, downloads: Mapping[str, Downloaded]
+) -> list[Part]:
+    """Parts of a human/system/tool message: text and media."""
+    if isinstance(content, str):
+        return [{"text": content}] if content else []
+    parts: list[Part] = []
+    for j, block in enumerate(content):
+        block_where = f"{where}.content[{j}]"
+        if isinstance(block, str):
+            if block:
+                parts.append({"text": block})
+            continue
+        if not isinstance(block, Mapping):
+            raise UnsupportedContentError(
+                f"{block_where}: content items must be strings or dicts, got "
+                f"{type(block).__name__}."
+            )
+        block_type = block.get("type")
+        if block_type in _TEXT_BLOCK_TYPES:
+            if text := _text_of(block):
+                parts.append({"text": text})
+        elif block_type in MEDIA_BLOCK_TYPES:
+            parts.append(media_block_to_part(block, downloads, where=block_where))  # type: ignore[arg-type]
+        elif block_type == "non_standard":
+            parts.append(_non_standard_part(block, block_where))
+        elif block_type is None and set(block) & _PART_KEYS:
+            # Already a Gemini part, e.g. {"inlineData": {...}}: pass it through.
+            parts.append(dict(block))  # type: ignore[arg-type]
+        else:
+            raise UnsupportedContentError(
+                f"{block_where}: content block type {block_type!r} is not supported here. "
+                "Supported: text, image, audio, video, file, image_url (and Gemini parts)."
+            )
+    return parts
+
+
+_PART_KEYS = frozenset(
+    {
+        "text",
+        "inlineData",
+        "fileData",
+        "functionCall",
+        "functionResponse",
+        "executableCode",
+        "codeExecutionResult",
+    }
+)
+
+
+def _non_standard_part(block: Mapping[str, Any], where: str) -> Part:
+    value = block.get("value")
+    if isinstance(value, Mapping) and set(value) & _PART_KEYS:
+        return dict(value)  # type: ignore[return-value]
+    if isinstance(value, Mapping) and value.get("type") == "gemini_part":
+        return dict(value.get("part") or {})  # type: ignore[return-value]
+    raise UnsupportedContentError(
+        f"{where}: non_standard block whose value is not a Gemini part cannot be sent."
+    )
+
+
+def _is_own(message: AIMessage) -> bool:
+    provider = message.response_metadata.get("model_provider")
+    return provider is None or provider in _GEMINI_PROVIDERS
+
+
+def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloaded]) -> list[Part]:
+    """Parts of a model turn: its content blocks in order, then its function calls."""
+    own = _is_own(message)
+    signatures: Mapping[str, str] = (
+        message.additional_kwargs.get(FUNCTION_CALL_SIGNATURES_KEY) or {} if own else {}
+    )
+    calls = {c.get("id") or f"#{k}": c for k, c in enumerate(message.tool_calls)}
+    emitted: set[str] = set()
+    parts: list[Part] = []
+
+    def call_part(key: str) -> Part:
+        call = calls[key]
+        emitted.add(key)
+        fc: dict[str, Any] = {"name": call["name"], "args": call["args"]}
+        call_id = call.get("id")
+        if own and call_id and not call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
+            fc["id"] = call_id
+        part: Part = {"functionCall": fc}  # type: ignore[typeddict-item]
+        sig = signatures.get(call_id) if call_id else None
+        if sig:
+            part["thoughtSignature"] = sig
+        return part
+
+    content = message.content
+    if isinstance(content, str):
+        if content:
+            parts.append({"text": content})
+    else:
+        for j, block in enumerate(content):
+            block_where = f"{where}.content[{j}]"
+            if isinstance(block, str):
+                if block:
+                    parts.append({"text": block})
+                continue
+            if not isinstance(block, Mapping):
+                raise UnsupportedContentError(
+                    f"{block_where}: content items must be strings or dicts, got "
+                    f"{type(block).__name__}."
+                )
+            part = _model_block_part(block, block_where, own, downloads)
+            if part is not None:
+                parts.append(part)
+            elif block.get("type") in _TOOL_CALL_BLOCK_TYPES:
+                # Keep a v1 tool_call block's position among the other parts.
+                key = block.get("id")
+                if key in calls and key not in emitted:
+                    parts.append(call_part(key))
+    parts.extend(call_part(key) for key in calls if key not in emitted)
+    return parts
+
+
+def _model_block_part(
+    block: Mapping[str, Any], where: str, own: bool, downloads: Mapping[str, Downloaded]
+) -> Part | None:
+    """One AI content block as a part, or None when it has nothing to replay."""
+    block_type = block.get("type")
+    sig = block_signature(block) if own else None
+    part: Part
+    if block_type in _TEXT_BLOCK_TYPES:
+        text = _text_of(block)
+        if not text and not sig:
+            return None
+        part = {"text": text}
+    elif block_type in _REASONING_BLOCK_TYPES:
+        if not own:
+            return None
+        text = block.get("thinking") if block_type == "thinking" else block.get("reasoning")
+        if not text and not sig:
+            return None
+        part = {"text": text or "", "thought": True}
+    elif block_type in MEDIA_BLOCK_TYPES:
+        if not own:
+            return None
+        part = media_block_to_part(block, downloads, where=where)  # type: ignore[assignment]
+    elif block_type == "executable_code" or (
+        block_type == "server_tool_call" and block.get("name") == "code_interpreter"
+    ):
+        if not own:
+            return None
+        args = block.get("args") or {}
+        code = block.get("executable_code", args.get("code", ""))
+        language = block.get("language", args.get("language", "PYTHON"))
+        part = {"executableCode": {"language": str(language).upper(), "code": code}}
+    elif block_type == "code_execution_result" or (
+        block_type == "server_tool_result"
+        and (block.get("extras") or {}).get("block_type") == "code_execution_result"
+    ):
+        if not own:
+            return None
+        output = block.get("code_execution_result", block.get("output", ""))
+        outcome = (block.get("extras") or {}).get("outcome", block.get("outcome", 1))
+        part = {"codeExecutionResult": {"outcome": _outcome_name(outcome), "output": output}}
+    elif block_type == "non_standard":
+        return _non_standard_part(block, where) if own else None
+    elif block_type == "gemini_part":
+        return dict(block.get("part") or {}) if own else None  # type: ignore[return-value]
+    elif block_type in _TOOL_CALL_BLOCK_TYPES or block_type in _SKIPPED_AI_BLOCK_TYPES:
+        return None
+    elif not own:
+        logger.warning("Dropping %s block %s from another provider's message", block_type, where)
+        return None
+    else:
+        raise UnsupportedContentError(
+            f"{where}: content block type {block_type!r} in an AIMessage cannot be sent to Gemini."
+        )
+    if sig:
+        part["thoughtSignature"] = sig
+    return part
+
+
+_OUTCOMES = {1: "OUTCOME_OK", 2: "OUTCOME_FAILED", 3: "OUTCOME_DEADLINE_EXCEEDED"}
+
+
+def _outcome_name(outcome: Any) -> str:
+    if isinstance(outcome, str):
+        return outcome
+    return _OUTCOMES.get(outcome, "OUTCOME_OK")
+
+
+def _function_response_parts(
+    name: str,
+    tool_call_id: str | None,
+    content: str | list[str | dict[Any, Any]],
+    *,
+    error: bool,
+    where: str,
+    downloads: Mapping[str, Downloaded],
+    nested_media: bool,
+) -> list[Part]:
+    """A tool result as a `functionResponse` part (plus media parts where needed)."""
+    media: list[Part] = []
+    if isinstance(content, str):
+        value: Any = _maybe_json(content)
+    else:
+        texts: list[str] = []
+        values: list[Any] = []
+        for j, block in enumerate(content):
+            if isinstance(block, str):
+                texts.append(block)
+            elif isinstance(block, Mapping) and block.get("type") in _TEXT_BLOCK_TYPES:
+                texts.append(_text_of(block))
+            elif isinstance(block, Mapping) and block.get("type") in MEDIA_BLOCK_TYPES:
+                media.append(media_block_to_part(block, downloads, where=f"{where}.content[{j}]"))  # type: ignore[arg-type]
+            elif isinstance(block, Mapping) and block.get("type") == "json":
+                values.append(block.get("json"))
+            else:
+                values.append(block)
+        if values and not texts:
+            value = values[0] if len(values) == 1 else values
+        else:
+            value = _maybe_json("".join(texts)) if len(texts) == 1 else "\n".join(texts)
+            if values:
+                value = {"output": value, "items": values}
+    if error:
+        response: dict[str, Any] = {"error": value}
+    elif isinstance(value, dict):
+        response = value
+    else:
+        response = {"output": value}
+    fr: dict[str, Any] = {"name": name, "response": response}
+    if tool_call_id and not tool_call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
+        fr["id"] = tool_call_id
+    if media and nested_media:
+        # Gemini 3 takes media inside the function response itself.
+        fr["parts"] = media
+        media = []
+    return [{"functionResponse": fr}, *media]  # type: ignore[typeddict-item]
+
+
+def _maybe_json(text: str) -> Any:
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            pass
+    return text

@@ -1,0 +1,362 @@
+"""Gemini responses → `AIMessage`, usage and metadata (pure functions).
+
+Output shapes follow langchain-google-genai, and messages are stamped
+`model_provider="google_genai"`, so langchain-core's block translator serves `content_blocks`
+(reasoning, images, code execution, citations, refusals) and histories move freely between the
+two packages:
+
+* answer text → a string when the turn is plain unsigned text, else `{"type": "text"}` blocks
+  with the part's signature in `extras.signature`;
+* thought parts → `{"type": "thinking", "thinking", "signature"?}`;
+* `functionCall` → `tool_calls` (args exactly as sent), signatures in
+  `additional_kwargs["__gemini_function_call_thought_signatures__"]`;
+* images → `image_url` blocks with a data URL; audio → WAV bytes in `additional_kwargs["audio"]`;
+* code execution → `executable_code` / `code_execution_result` blocks.
+
+Shapes that carry no answer (blocked prompt, `content: {}`, no `parts`) never raise here: the
+message comes back empty with metadata that says why, and a warning is logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_core.messages import AIMessage
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import ToolCall
+
+from ._exceptions import TokenhotResponseError
+from ._messages import FUNCTION_CALL_SIGNATURES_KEY, GENERATED_TOOL_CALL_ID_PREFIX
+from ._wire import Candidate, GenerateContentResponse, Part
+from ._wire import UsageMetadata as WireUsage
+from .audio import parse_pcm_mime, pcm_to_wav
+
+logger = logging.getLogger(__name__)
+
+MODEL_PROVIDER = "google_genai"
+
+_OUTCOME_CODES = {"OUTCOME_OK": 1, "OUTCOME_FAILED": 2, "OUTCOME_DEADLINE_EXCEEDED": 3}
+
+
+def new_tool_call_id() -> str:
+    """An id for a function call Gemini sent without one (never sent back to Gemini)."""
+    return GENERATED_TOOL_CALL_ID_PREFIX + uuid.uuid4().hex
+
+
+def usage_from_wire(usage: WireUsage | None) -> UsageMetadata | None:
+    """Map `usageMetadata` to LangChain's `UsageMetadata`.
+
+    `candidatesTokenCount` excludes thinking, so output = candidates + thoughts; cached tokens are
+    a subset of the prompt, tool-use prompt tokens are not.
+    """
+    if not usage:
+        return None
+    prompt = usage.get("promptTokenCount", 0) + usage.get("toolUsePromptTokenCount", 0)
+    thoughts = usage.get("thoughtsTokenCount")
+    output = usage.get("candidatesTokenCount", 0) + (thoughts or 0)
+    result = UsageMetadata(
+        input_tokens=prompt,
+        output_tokens=output,
+        total_tokens=usage.get("totalTokenCount", prompt + output),
+    )
+    input_details = InputTokenDetails()
+    if (cached := usage.get("cachedContentTokenCount")) is not None:
+        input_details["cache_read"] = cached
+    if audio_in := _modality_count(usage.get("promptTokensDetails"), "AUDIO"):
+        input_details["audio"] = audio_in
+    if input_details:
+        result["input_token_details"] = input_details
+    output_details = OutputTokenDetails()
+    if thoughts is not None:
+        output_details["reasoning"] = thoughts
+    if audio_out := _modality_count(usage.get("candidatesTokensDetails"), "AUDIO"):
+        output_details["audio"] = audio_out
+    if output_details:
+        result["output_token_details"] = output_details
+    return result
+
+
+def _modality_count(details: Any, modality: str) -> int:
+    if not isinstance(details, list):
+        return 0
+    return sum(
+        d.get("tokenCount", 0)
+        for d in details
+        if isinstance(d, Mapping) and d.get("modality") == modality
+    )
+
+
+def snake_keys(value: Any) -> Any:
+    """Deep copy of JSON with camelCase keys in snake_case (what the core translator reads)."""
+    if isinstance(value, Mapping):
+        return {_snake(k): snake_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snake_keys(v) for v in value]
+    return value
+
+
+_snake_cache: dict[str, str] = {}
+
+
+def _snake(key: str) -> str:
+    cached = _snake_cache.get(key)
+    if cached is None:
+        cached = "".join("_" + c.lower() if c.isupper() else c for c in key).lstrip("_")
+        if len(_snake_cache) < 4096:
+            _snake_cache[key] = cached
+    return cached
+
+
+class ParsedParts:
+    """What a list of response parts becomes on a message."""
+
+    __slots__ = ("audio", "blocks", "plain", "signatures", "tool_calls")
+
+    def __init__(self) -> None:
+        self.blocks: list[dict[str, Any]] = []
+        self.tool_calls: list[ToolCall] = []
+        self.signatures: dict[str, str] = {}
+        self.audio: list[tuple[str, str]] = []  # (mime type, base64 data)
+        # True while every block is unsigned answer text, i.e. content can be a plain string.
+        self.plain = True
+
+
+def parse_parts(parts: list[Part], parsed: ParsedParts | None = None) -> ParsedParts:
+    """Translate response parts into content blocks, tool calls and signatures."""
+    out = parsed or ParsedParts()
+    for part in parts:
+        sig = part.get("thoughtSignature")
+        if "text" in part:
+            text = part["text"]
+            if part.get("thought"):
+                block: dict[str, Any] = {"type": "thinking", "thinking": text}
+                if sig:
+                    block["signature"] = sig
+                out.plain = False
+            else:
+                block = {"type": "text", "text": text}
+                if sig:
+                    block["extras"] = {"signature": sig}
+                    out.plain = False
+                elif not text:
+                    continue
+            out.blocks.append(block)
+        elif fc := part.get("functionCall"):
+            call_id = fc.get("id") or new_tool_call_id()
+            args = fc.get("args")
+            out.tool_calls.append(
+                ToolCall(
+                    name=fc.get("name", ""),
+                    args=args if isinstance(args, dict) else {},
+                    id=call_id,
+                    type="tool_call",
+                )
+            )
+            if sig:
+                out.signatures[call_id] = sig
+        elif blob := part.get("inlineData"):
+            mime = blob.get("mimeType", "application/octet-stream")
+            data = blob.get("data", "")
+            if mime.startswith("audio/"):
+                out.audio.append((mime, data))
+                continue
+            block = {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}}
+            if sig:
+                block["extras"] = {"signature": sig}
+            out.blocks.append(block)
+            out.plain = False
+        elif code := part.get("executableCode"):
+            block = {
+                "type": "executable_code",
+                "executable_code": code.get("code", ""),
+                "language": code.get("language", "PYTHON"),
+            }
+            if "id" in code:
+                block["id"] = code["id"]
+            if sig:
+                block["extras"] = {"signature": sig}
+            out.blocks.append(block)
+            out.plain = False
+        elif result := part.get("codeExecutionResult"):
+            block = {
+                "type": "code_execution_result",
+                "code_execution_result": result.get("output", ""),
+                "outcome": _OUTCOME_CODES.get(result.get("outcome", ""), 2),
+            }
+            if "id" in result:
+                block["tool_call_id"] = result["id"]
+            out.blocks.append(block)
+            out.plain = False
+        elif file_data := part.get("fileData"):
+            block = {"type": "file_data", "file_uri": file_data.get("fileUri", "")}
+            if "mimeType" in file_data:
+                block["mime_type"] = file_data["mimeType"]
+            out.blocks.append(block)
+            out.plain = False
+        else:
+            # A part kind we do not know yet (the API grows): keep it verbatim so it can be
+            # replayed on the next turn instead of being lost.
+            out.blocks.append({"type": "gemini_part", "part": dict(part)})
+            out.plain = False
+    return out
+
+
+def content_of(parsed: ParsedParts) -> str | list[str | dict[str, Any]]:
+    if parsed.plain:
+        return "".join(b["text"] for b in parsed.blocks)
+    return parsed.blocks  # type: ignore[return-value]
+
+
+def additional_kwargs_of(parsed: ParsedParts) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if parsed.signatures:
+        kwargs[FUNCTION_CALL_SIGNATURES_KEY] = parsed.signatures
+    if parsed.audio:
+        # Same place and format as langchain-google-genai: core's translator turns it into a
+        # standard `audio` block (WAV) in `content_blocks`.
+        mime, _ = parsed.audio[0]
+        pcm = b"".join(base64.b64decode(data) for _, data in parsed.audio)
+        kwargs["audio"] = (
+            pcm if "wav" in mime else pcm_to_wav(pcm, sample_rate=parse_pcm_mime(mime))
+        )
+    return kwargs
+
+
+def candidate_metadata(candidate: Candidate) -> dict[str, Any]:
+    """Per-candidate response metadata (snake_case, as the core translator expects)."""
+    meta: dict[str, Any] = {}
+    if reason := candidate.get("finishReason"):
+        meta["finish_reason"] = reason
+    if message := candidate.get("finishMessage"):
+        meta["finish_message"] = message
+    if ratings := candidate.get("safetyRatings"):
+        meta["safety_ratings"] = snake_keys(ratings)
+    if grounding := candidate.get("groundingMetadata"):
+        meta["grounding_metadata"] = snake_keys(grounding)
+    if citations := candidate.get("citationMetadata"):
+        meta["citation_metadata"] = snake_keys(citations)
+    if url_context := candidate.get("urlContextMetadata"):
+        meta["url_context_metadata"] = snake_keys(url_context)
+    if (avg := candidate.get("avgLogprobs")) is not None:
+        meta["avg_logprobs"] = avg
+    if logprobs := candidate.get("logprobsResult"):
+        meta["logprobs_result"] = snake_keys(logprobs)
+    return meta
+
+
+def response_metadata(response: GenerateContentResponse, requested_model: str) -> dict[str, Any]:
+    """Metadata shared by every candidate of a response."""
+    meta: dict[str, Any] = {
+        "model_name": response.get("modelVersion") or requested_model,
+        "model_provider": MODEL_PROVIDER,
+    }
+    if feedback := response.get("promptFeedback"):
+        meta["prompt_feedback"] = snake_keys(feedback)
+    if response_id := response.get("responseId"):
+        meta["response_id"] = response_id
+    return meta
+
+
+def blocked_prompt_metadata(response: GenerateContentResponse) -> dict[str, Any]:
+    """Metadata for a response with no candidates: the prompt itself was blocked."""
+    feedback = response.get("promptFeedback") or {}
+    reason = feedback.get("blockReason") or "UNKNOWN"
+    message = feedback.get("blockReasonMessage") or (
+        f"The prompt was blocked ({reason}); Gemini returned no answer."
+    )
+    logger.warning("Tokenhot/Gemini blocked the prompt: %s", message)
+    return {"finish_reason": reason, "finish_message": message}
+
+
+def warn_if_empty(meta: Mapping[str, Any], parsed: ParsedParts, model: str) -> None:
+    """Empty answers are never silent: log why, and how to fix the common case."""
+    if parsed.blocks or parsed.tool_calls or parsed.audio:
+        return
+    reason = meta.get("finish_reason")
+    if reason == "MAX_TOKENS":
+        logger.warning(
+            "%s returned no text: finish_reason=MAX_TOKENS, the whole output budget went to "
+            "thinking. Raise max_tokens or lower thinking_level / thinking_budget.",
+            model,
+        )
+    elif reason and reason != "STOP":
+        logger.warning(
+            "%s returned no content: finish_reason=%s%s",
+            model,
+            reason,
+            f" ({meta['finish_message']})" if meta.get("finish_message") else "",
+        )
+
+
+def check_shape(response: Any) -> GenerateContentResponse:
+    """Reject a 200 body that is not a GenerateContentResponse, with a clear error."""
+    if not isinstance(response, dict):
+        raise TokenhotResponseError(
+            f"expected a JSON object from generateContent, got {type(response).__name__}",
+            status_code=200,
+        )
+    candidates = response.get("candidates")
+    if candidates is not None and not (
+        isinstance(candidates, list) and all(isinstance(c, dict) for c in candidates)
+    ):
+        raise TokenhotResponseError(
+            "malformed response: `candidates` is not a list of objects",
+            status_code=200,
+            body=str(response)[:500],
+        )
+    for candidate in candidates or ():
+        content = candidate.get("content")
+        if content is None:
+            continue
+        parts = content.get("parts") if isinstance(content, dict) else None
+        if not isinstance(content, dict) or (
+            parts is not None
+            and not (isinstance(parts, list) and all(isinstance(p, dict) for p in parts))
+        ):
+            raise TokenhotResponseError(
+                "malformed response: candidate `content.parts` is not a list of objects",
+                status_code=200,
+                body=str(response)[:500],
+            )
+    usage = response.get("usageMetadata")
+    if usage is not None and not isinstance(usage, dict):
+        raise TokenhotResponseError(
+            "malformed response: `usageMetadata` is not an object", status_code=200
+        )
+    return response  # type: ignore[return-value]
+
+
+def messages_from_response(
+    response: GenerateContentResponse, requested_model: str
+) -> list[tuple[AIMessage, dict[str, Any]]]:
+    """One `(AIMessage, generation_info)` per candidate (one empty message if none)."""
+    shared = response_metadata(response, requested_model)
+    usage = usage_from_wire(response.get("usageMetadata"))
+    response_id = response.get("responseId")
+    candidates = response.get("candidates")
+    if not candidates:
+        meta = {**shared, **blocked_prompt_metadata(response)}
+        message = AIMessage(
+            content="", response_metadata=meta, usage_metadata=usage, id=response_id
+        )
+        return [(message, meta)]
+    results = []
+    for candidate in candidates:
+        content = candidate.get("content") or {}
+        parsed = parse_parts(content.get("parts") or [])
+        meta = {**shared, **candidate_metadata(candidate)}
+        warn_if_empty(meta, parsed, requested_model)
+        message = AIMessage(
+            content=content_of(parsed),
+            tool_calls=parsed.tool_calls,
+            additional_kwargs=additional_kwargs_of(parsed),
+            response_metadata=meta,
+            usage_metadata=usage,
+            id=response_id,
+        )
+        results.append((message, meta))
+    return results

@@ -1,0 +1,236 @@
+"""Gemini SSE events → `AIMessageChunk`s (pure; the transport hands us parsed events).
+
+Gemini's streaming rules this module encodes (wire-format reference §0 and §6):
+
+* Each event holds only the new parts. Consecutive text deltas (and consecutive thought
+  deltas) share one block `index` so they merge into one block when chunks are added; a
+  signature that arrives on a later, empty text part joins that block.
+* `usageMetadata` is cumulative on every event and only the last event's is right (counts can
+  drop and rise in between), so usage is reported once, on the final chunk, from the last event:
+  summing chunks gives exactly the server's totals. `model_name` is on that chunk only.
+* Function calls arrive whole; each gets its own `tool_call_chunks` index so parallel calls
+  never merge.
+* A stream must end with an event carrying `finishReason` (or a blocked-prompt event). One that
+  just stops is an error, never a shorter answer that looks complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+import orjson
+from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.tool import ToolCallChunk
+from langchain_core.outputs import ChatGenerationChunk
+
+from ._exceptions import TokenhotResponseError
+from ._messages import FUNCTION_CALL_SIGNATURES_KEY
+from ._response import (
+    MODEL_PROVIDER,
+    ParsedParts,
+    blocked_prompt_metadata,
+    candidate_metadata,
+    new_tool_call_id,
+    parse_parts,
+    snake_keys,
+    usage_from_wire,
+    warn_if_empty,
+)
+from .audio import parse_pcm_mime, pcm_to_wav
+
+logger = logging.getLogger(__name__)
+
+_PROVIDER_META = {"model_provider": MODEL_PROVIDER}
+
+
+def streams_blocks(model: str, *, include_thoughts: bool | None) -> bool:
+    """Whether chunks carry content blocks (True) or plain strings.
+
+    Gemini 3 signs its text and image models return images, so their chunks must be blocks for
+    signatures to survive; Gemini 2.5 text without thoughts streams plain strings, which is
+    what most code printing `chunk.content` expects.
+    """
+    plain = model.removeprefix("models/").startswith("gemini-2") and "image" not in model
+    return not plain or bool(include_thoughts)
+
+
+class StreamAssembler:
+    """Turns the events of one stream into chunks; `finish()` gives the closing chunk."""
+
+    __slots__ = (
+        "_audio",
+        "_block_index",
+        "_block_kind",
+        "_block_signed",
+        "_blocked",
+        "_candidate_meta",
+        "_model",
+        "_model_version",
+        "_prompt_feedback",
+        "_response_id",
+        "_saw_output",
+        "_tool_index",
+        "_usage",
+        "blocks_mode",
+    )
+
+    def __init__(self, model: str, *, blocks_mode: bool) -> None:
+        self._model = model
+        self.blocks_mode = blocks_mode
+        self._block_index = -1
+        self._block_kind: str | None = None
+        self._block_signed = False
+        self._tool_index = 0
+        self._usage: Any = None
+        self._model_version: str | None = None
+        self._response_id: str | None = None
+        self._candidate_meta: dict[str, Any] = {}
+        self._prompt_feedback: dict[str, Any] | None = None
+        self._blocked: dict[str, Any] | None = None
+        self._audio: list[tuple[str, str]] = []
+        self._saw_output = False
+
+    def _index_for(self, kind: str, *, signed: bool) -> int:
+        # Deltas of the same kind continue the open block; a second signature would have to
+        # merge into an already signed block (and its string would be concatenated), so it
+        # opens a new one instead.
+        if (
+            kind != self._block_kind
+            or kind not in ("text", "thinking")
+            or (signed and self._block_signed)
+        ):
+            self._block_index += 1
+            self._block_kind = kind
+            self._block_signed = False
+        if signed:
+            self._block_signed = True
+        return self._block_index
+
+    def feed(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
+        """The chunk for one event, or None when the event carries no content."""
+        if usage := event.get("usageMetadata"):
+            self._usage = usage
+        if version := event.get("modelVersion"):
+            self._model_version = version
+        if response_id := event.get("responseId"):
+            self._response_id = response_id
+        if feedback := event.get("promptFeedback"):
+            self._prompt_feedback = feedback
+        candidates = event.get("candidates")
+        if not candidates:
+            if feedback and feedback.get("blockReason"):
+                self._blocked = blocked_prompt_metadata(event)  # type: ignore[arg-type]
+            return None
+        if not isinstance(candidates, list) or not isinstance(candidates[0], dict):
+            raise TokenhotResponseError(
+                "malformed stream event: `candidates` is not a list of objects",
+                status_code=200,
+                model=self._model,
+            )
+        candidate = candidates[0]
+        self._candidate_meta.update(candidate_metadata(candidate))
+        content = candidate.get("content")
+        parts = content.get("parts") if isinstance(content, dict) else None
+        if not parts:
+            return None
+        if not isinstance(parts, list):
+            raise TokenhotResponseError(
+                "malformed stream event: `content.parts` is not a list",
+                status_code=200,
+                model=self._model,
+            )
+        return self._chunk(parse_parts(parts))
+
+    def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:
+        if parsed.audio:
+            self._audio.extend(parsed.audio)
+            self._saw_output = True
+        content: str | list[str | dict[str, Any]]
+        if self.blocks_mode:
+            blocks: list[str | dict[str, Any]] = []
+            for block in parsed.blocks:
+                kind = block["type"]
+                signed = "signature" in block or "signature" in block.get("extras", ())
+                block["index"] = self._index_for(kind, signed=signed)
+                blocks.append(block)
+            content = blocks
+        else:
+            texts = []
+            for block in parsed.blocks:
+                if block["type"] == "text":
+                    if "extras" in block:
+                        logger.debug("dropping a text signature in plain-string streaming mode")
+                    texts.append(block["text"])
+                else:
+                    # Not expected from a plain-text model; surface it rather than lose it.
+                    logger.warning("unexpected %s part in a plain-text stream", block["type"])
+            content = "".join(texts)
+        tool_call_chunks: list[ToolCallChunk] = []
+        for call in parsed.tool_calls:
+            tool_call_chunks.append(
+                ToolCallChunk(
+                    name=call["name"],
+                    args=orjson.dumps(call["args"]).decode(),
+                    id=call["id"] or new_tool_call_id(),
+                    index=self._tool_index,
+                    type="tool_call_chunk",
+                )
+            )
+            self._tool_index += 1
+        if not content and not tool_call_chunks:
+            return None
+        self._saw_output = True
+        additional_kwargs: dict[str, Any] = {}
+        if parsed.signatures:
+            additional_kwargs[FUNCTION_CALL_SIGNATURES_KEY] = parsed.signatures
+        message = AIMessageChunk(
+            content=content,
+            tool_call_chunks=tool_call_chunks,
+            additional_kwargs=additional_kwargs,
+            response_metadata=dict(_PROVIDER_META),
+            id=self._response_id,
+        )
+        return ChatGenerationChunk(message=message)
+
+    def finish(self) -> ChatGenerationChunk:
+        """The closing chunk with usage and metadata; raises if the stream was cut short."""
+        meta: dict[str, Any] = {
+            "model_name": self._model_version or self._model,
+            "model_provider": MODEL_PROVIDER,
+        }
+        if self._prompt_feedback:
+            meta["prompt_feedback"] = snake_keys(self._prompt_feedback)
+        if self._response_id:
+            meta["response_id"] = self._response_id
+        if self._blocked is not None:
+            meta.update(self._blocked)
+        elif "finish_reason" not in self._candidate_meta:
+            raise TokenhotResponseError(
+                "the stream ended before its final event (no finishReason arrived); the answer "
+                "is incomplete",
+                status_code=200,
+                model=self._model,
+            )
+        else:
+            meta.update(self._candidate_meta)
+        additional_kwargs: dict[str, Any] = {}
+        if self._audio:
+            mime = self._audio[0][0]
+            pcm = b"".join(base64.b64decode(data) for _, data in self._audio)
+            additional_kwargs["audio"] = (
+                pcm if "wav" in mime else pcm_to_wav(pcm, sample_rate=parse_pcm_mime(mime))
+            )
+        if not self._saw_output:
+            empty = ParsedParts()
+            warn_if_empty(meta, empty, self._model)
+        message = AIMessageChunk(
+            content=[] if self.blocks_mode else "",
+            additional_kwargs=additional_kwargs,
+            response_metadata=meta,
+            usage_metadata=usage_from_wire(self._usage),
+            id=self._response_id,
+            chunk_position="last",
+        )
+        return ChatGenerationChunk(message=message)
