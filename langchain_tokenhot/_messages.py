@@ -128,6 +128,9 @@ def convert_messages(
     system_parts: list[Part] = []
     builder = _Builder()
     tool_names: dict[str, str] = {}
+    # Call ids that went out on a functionCall: a functionResponse carries its id only then,
+    # so the two always pair up (or neither has one).
+    sent_ids: set[str] = set()
     gemini3 = model.startswith("gemini-3")
     # Index into `builder.contents` where the current turn (after the last real user message)
     # starts; only there does Gemini 3 validate function-call signatures.
@@ -144,9 +147,13 @@ def convert_messages(
                 turn_start = len(builder.contents) - 1
         elif isinstance(message, AIMessage):
             for call in message.tool_calls:
-                if call.get("id"):
-                    tool_names[call["id"]] = call["name"]
-            builder.add("model", _model_parts(message, where, downloads))
+                if call_id := call.get("id"):
+                    tool_names[call_id] = call["name"]
+            parts = _model_parts(message, where, downloads)
+            sent_ids.update(
+                p["functionCall"]["id"] for p in parts if "id" in p.get("functionCall", ())
+            )
+            builder.add("model", parts)
         elif isinstance(message, ToolMessage):
             name = tool_names.get(message.tool_call_id) or message.name
             if not name:
@@ -160,7 +167,7 @@ def convert_messages(
                 "user",
                 _function_response_parts(
                     name,
-                    message.tool_call_id,
+                    message.tool_call_id if message.tool_call_id in sent_ids else None,
                     message.content,
                     error=message.status == "error",
                     where=where,
@@ -361,10 +368,10 @@ def _model_block_part(
     elif block_type in _REASONING_BLOCK_TYPES:
         if not own:
             return None
-        text = block.get("thinking") if block_type == "thinking" else block.get("reasoning")
-        if not text and not sig:
+        thought = block.get("thinking") if block_type == "thinking" else block.get("reasoning")
+        if not thought and not sig:
             return None
-        part = {"text": text or "", "thought": True}
+        part = {"text": thought or "", "thought": True}
     elif block_type in MEDIA_BLOCK_TYPES:
         if not own:
             return None
@@ -455,7 +462,7 @@ def _function_response_parts(
     else:
         response = {"output": value}
     fr: dict[str, Any] = {"name": name, "response": response}
-    if tool_call_id and not tool_call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
+    if tool_call_id:
         fr["id"] = tool_call_id
     if media and nested_media:
         # Gemini 3 takes media inside the function response itself.

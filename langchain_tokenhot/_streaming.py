@@ -130,7 +130,7 @@ class StreamAssembler:
                 model=self._model,
             )
         candidate = candidates[0]
-        self._candidate_meta.update(candidate_metadata(candidate))
+        self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
         content = candidate.get("content")
         parts = content.get("parts") if isinstance(content, dict) else None
         if not parts:

@@ -244,8 +244,8 @@ def error_from_event(
 def backoff_delay(attempt: int, error: TokenhotError) -> float:
     """Seconds to wait before retry number `attempt + 1`."""
     if error.retry_after is not None:
-        return min(error.retry_after, MAX_RETRY_DELAY)
-    ceiling = min(INITIAL_BACKOFF * (2**attempt), MAX_BACKOFF)
+        return min(float(error.retry_after), MAX_RETRY_DELAY)
+    ceiling = min(INITIAL_BACKOFF * 2.0**attempt, MAX_BACKOFF)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
