@@ -195,7 +195,7 @@ def test_tts_audio_becomes_wav_audio_block() -> None:
     ],
 )
 def test_wrong_shapes_raise_a_clear_error(body: Any) -> None:
-    with pytest.raises(TokenhotResponseError, match="expected a JSON object|malformed"):
+    with pytest.raises(TokenhotResponseError, match=r"expected a JSON object|malformed"):
         check_shape(body)
 
 
