@@ -64,7 +64,7 @@ def response(
     model: str,
     prompt_tokens: int = 12,
     thoughts: int = 0,
-    response_id: str = "docs-0001",
+    response_id: str | None = None,
     finish_message: str | None = None,
     **candidate: Any,
 ) -> dict[str, Any]:
@@ -82,7 +82,8 @@ def response(
         "candidates": [cand],
         "usageMetadata": usage(prompt_tokens, tokens(text) if text else 10, thoughts),
         "modelVersion": model,
-        "responseId": response_id,
+        # Unique per answer, as Gemini's are (LangGraph replaces messages sharing an id).
+        "responseId": response_id or f"docs-{zlib.crc32(repr(parts).encode()):08x}",
     }
 
 
@@ -132,6 +133,8 @@ def function_calls(
     body = copy.deepcopy(sample)
     body["candidates"][0]["content"]["parts"] = parts
     body["modelVersion"] = model
+    # A fresh id per response, as Gemini sends: LangGraph replaces messages that share an id.
+    body["responseId"] = f"docs-calls-{signature}"
     return body
 
 

@@ -1,0 +1,52 @@
+"""Tool calling by hand: bind tools, run the calls the model asks for, send the results back.
+
+Run it: `TOKENHOT_API_KEY=sk-... python docs/examples/tool_calling.py`
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import tool
+
+from langchain_tokenhot import ChatTokenhotGemini
+
+MODEL = "gemini-3-flash-preview"
+
+
+# --8<-- [start:tools]
+@tool
+def get_weather(city: str) -> str:
+    """Current weather for a city."""
+    forecasts = {"Paris": "18°C, light rain", "Oslo": "4°C, clear sky"}
+    return forecasts.get(city, "no data")
+
+
+# --8<-- [end:tools]
+
+
+def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
+    llm = llm or ChatTokenhotGemini(model=MODEL)
+    # --8<-- [start:call]
+    llm_with_tools = llm.bind_tools([get_weather])
+
+    messages: list[Any] = [HumanMessage("What's the weather in Paris and in Oslo?")]
+    ai_msg = llm_with_tools.invoke(messages)
+    for call in ai_msg.tool_calls:
+        print(call["name"], call["args"])
+    # --8<-- [end:call]
+
+    # --8<-- [start:results]
+    messages.append(ai_msg)
+    for call in ai_msg.tool_calls:
+        messages.append(get_weather.invoke(call))  # a ToolMessage answering that call
+
+    final = llm_with_tools.invoke(messages)
+    print(final.text)
+    # --8<-- [end:results]
+    return {"ai_msg": ai_msg, "messages": messages, "final": final}
+
+
+if __name__ == "__main__":
+    main()
