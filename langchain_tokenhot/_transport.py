@@ -18,10 +18,16 @@ The only module that touches httpx. Guarantees (documented in docs/reliability.m
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
 import email.utils
+import heapq
+import itertools
 import logging
+import math
 import random
 import re
+import socket
 import threading
 import time
 import weakref
@@ -117,6 +123,19 @@ def scrub(text: str, secret: str | None) -> str:
     return text
 
 
+def scrub_json(value: Any, secret: str | None) -> Any:
+    """`scrub` applied to every string (keys included) of a parsed JSON value."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return scrub(value, secret)
+    if isinstance(value, dict):
+        return {scrub_json(k, secret): scrub_json(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(v, secret) for v in value]
+    return value
+
+
 def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
     """(message, status, details) from a Google-shaped, OpenAI-shaped or non-JSON body."""
     try:
@@ -134,11 +153,11 @@ def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
             # A gateway re-wrapped Google's JSON error as a string: unwrap it.
             inner_message, inner_status, inner_details = _parse_error_body(message.encode())
             if inner_message:
-                return inner_message, inner_status or status, inner_details or details
+                return inner_message, inner_status or _str_or_none(status), inner_details or details
         if status is None:
             kind = error.get("type") or error.get("code")
             status = str(kind) if kind not in (None, "") and not isinstance(kind, int) else None
-        return (str(message) if message is not None else None), status, details
+        return (str(message) if message is not None else None), _str_or_none(status), details
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return data["error"], None, []
     if isinstance(data, dict) and isinstance(data.get("message"), str):
@@ -150,21 +169,44 @@ def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
     return (text[:300] or None), None, []
 
 
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _seconds(value: float) -> float | None:
+    """A server-supplied delay as a usable number of seconds (NaN is no answer)."""
+    if math.isnan(value):
+        return None
+    return max(0.0, value)
+
+
 def _retry_after_seconds(headers: Mapping[str, str], details: list[Any]) -> float | None:
-    value = headers.get("retry-after")
+    """Seconds the server asked us to wait: `Retry-After` (seconds or HTTP date), else RetryInfo.
+
+    Values we cannot read are ignored (the normal backoff applies), never an error.
+    """
+    value = headers.get("retry-after", "").strip()
     if value:
         try:
-            return max(0.0, float(value))
+            return _seconds(float(value))
         except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+            pass
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:  # "-0000": UTC by RFC 5322
+                parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+            return max(0.0, parsed.timestamp() - time.time())
     for detail in details:
         if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-            delay = str(detail.get("retryDelay", ""))
-            if delay.endswith("s"):
+            delay = detail.get("retryDelay")
+            if isinstance(delay, (int, float)) and not isinstance(delay, bool):
+                return _seconds(float(delay))
+            if isinstance(delay, str) and delay.strip().endswith("s"):
                 try:
-                    return max(0.0, float(delay[:-1]))
+                    return _seconds(float(delay.strip()[:-1]))
                 except ValueError:
                     return None
     return None
@@ -178,21 +220,23 @@ def error_from_response(
     model: str | None = None,
     secret: str | None = None,
 ) -> TokenhotError:
-    """The typed exception for a non-2xx response."""
+    """The typed exception for a non-2xx response (every text in it scrubbed of `secret`)."""
     message, status, details = _parse_error_body(body)
     message = scrub(message or httpx.codes.get_reason_phrase(status_code) or "error", secret)
     kwargs: dict[str, Any] = {
         "status_code": status_code,
-        "status": status,
+        "status": scrub(status, secret) if status is not None else None,
         "body": scrub(body.decode("utf-8", "replace"), secret)[:10_000] if body else None,
-        "details": details,
+        "details": scrub_json(details, secret),
         "retry_after": _retry_after_seconds(headers, details),
         "model": model,
     }
     cls: type[TokenhotError]
     if status_code == 400:
-        reasons = {d.get("reason") for d in details if isinstance(d, dict)}
-        if "API_KEY_INVALID" in reasons or "API key not valid" in message:
+        reasons = {d.get("reason") for d in details if isinstance(d, dict)} - {None}
+        if "API_KEY_INVALID" in {r for r in reasons if isinstance(r, str)} or (
+            "API key not valid" in message
+        ):
             cls = TokenhotAuthenticationError
         elif _CONTEXT_OVERFLOW.search(message):
             cls = TokenhotContextOverflowError
@@ -223,6 +267,11 @@ def error_from_exception(exc: httpx.HTTPError, *, model: str | None) -> Tokenhot
     return TokenhotConnectionError(f"connection failed ({detail})", model=model)
 
 
+def deadline_error(seconds: float | None, *, model: str | None) -> TokenhotTimeoutError:
+    """An attempt that outlived its `timeout` (a whole-attempt deadline, not one slow read)."""
+    return TokenhotTimeoutError(f"no complete answer within the {seconds:g} s timeout", model=model)
+
+
 def error_from_event(
     event: Mapping[str, Any], *, model: str | None, secret: str | None
 ) -> TokenhotResponseError:
@@ -232,40 +281,218 @@ def error_from_event(
         error = {"message": str(error)}
     message = scrub(str(error.get("message") or "error event in stream"), secret)
     code = error.get("code")
+    status = _str_or_none(error.get("status"))
+    details = error.get("details")
     return TokenhotResponseError(
         f"the stream reported an error: {message}",
-        status_code=code if isinstance(code, int) else 200,
-        status=error.get("status"),
-        details=error.get("details") if isinstance(error.get("details"), list) else None,
+        status_code=code if isinstance(code, int) and not isinstance(code, bool) else 200,
+        status=scrub(status, secret) if status is not None else None,
+        details=scrub_json(details, secret) if isinstance(details, list) else None,
         model=model,
     )
 
 
 def backoff_delay(attempt: int, error: TokenhotError) -> float:
-    """Seconds to wait before retry number `attempt + 1`."""
+    """Seconds to wait before retry number `attempt + 1`; never more than `MAX_RETRY_DELAY`."""
     if error.retry_after is not None:
         return min(float(error.retry_after), MAX_RETRY_DELAY)
     ceiling = min(INITIAL_BACKOFF * 2.0**attempt, MAX_BACKOFF)
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    return min(ceiling / 2 + random.uniform(0, ceiling / 2), MAX_RETRY_DELAY)
 
 
 def _raise(error: TokenhotError) -> NoReturn:
     raise error from None
 
 
-def _json_body(response_bytes: bytes, *, model: str | None) -> Any:
+def _json_body(response_bytes: bytes, *, model: str | None, secret: str | None = None) -> Any:
     try:
         return orjson.loads(response_bytes)
     except orjson.JSONDecodeError:
-        snippet = response_bytes[:200].decode("utf-8", "replace")
-        _raise(
-            TokenhotResponseError(
-                f"the server answered 200 but the body is not JSON: {snippet!r}",
-                status_code=200,
-                body=response_bytes[:10_000].decode("utf-8", "replace"),
-                model=model,
-            )
+        pass
+    # Raised outside the `except`: nothing of the failed parse is chained to our error.
+    snippet = scrub(response_bytes[:200].decode("utf-8", "replace"), secret)
+    _raise(
+        TokenhotResponseError(
+            f"the server answered 200 but the body is not JSON: {snippet!r}",
+            status_code=200,
+            body=scrub(response_bytes[:10_000].decode("utf-8", "replace"), secret),
+            model=model,
         )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Per-attempt deadlines
+# --------------------------------------------------------------------------------------------
+#
+# httpx's timeouts bound each network operation (connect, one read, one write), not an attempt:
+# a server that trickles a byte every few seconds never trips a read timeout. `timeout` is
+# documented as what one attempt may take, so each attempt also gets a deadline: async
+# attempts are cancelled when it passes, sync attempts have their socket shut down by a
+# watchdog thread (the blocked read then fails at once). A stream's deadline covers the
+# attempt up to its first event; after that only the per-read timeout applies, since a long
+# answer legitimately streams for longer than `timeout`.
+
+
+class _DeadlineExceededError(Exception):
+    """Internal: the attempt's deadline passed (mapped to `TokenhotTimeoutError`)."""
+
+
+def _shutdown(sock: Any) -> None:
+    # `socket.socket.shutdown` directly: on an SSLSocket the override would also drop its SSL
+    # object under the reading thread. Shutdown (unlike close) wakes a thread blocked in recv.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _SyncDeadline:
+    """The deadline of one sync attempt, enforced by `_WATCHDOG`."""
+
+    __slots__ = ("_lock", "_sock", "at", "done", "expired", "seconds")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds if seconds is not None else math.inf
+        self.expired = False
+        self.done = seconds is None
+        self._sock: Any = None
+        self._lock = threading.Lock()
+        if seconds is not None:
+            _WATCHDOG.watch(self)
+
+    @property
+    def extensions(self) -> dict[str, Any] | None:
+        """httpx request extensions: a trace hook that learns the socket of a new connection."""
+        return None if self.done else {"trace": self._trace}
+
+    def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self._attach_stream(info.get("return_value"))
+        elif event == "http11.receive_response_headers.started" and self.passed():
+            # The request took the whole budget to send (a reused connection, whose socket
+            # the watchdog does not know yet): give up before waiting for an answer.
+            raise _DeadlineExceededError
+
+    def attach(self, response: httpx.Response) -> None:
+        """Learn the socket from a response (covers reused keep-alive connections)."""
+        self._attach_stream(response.extensions.get("network_stream"))
+
+    def _attach_stream(self, stream: Any) -> None:
+        get = getattr(stream, "get_extra_info", None)
+        sock = get("socket") if get is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            if self.done:
+                return
+            self._sock = sock
+            if self.expired:
+                _shutdown(sock)
+
+    def expire(self) -> None:
+        """Called by the watchdog at the deadline."""
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            if self._sock is not None:
+                _shutdown(self._sock)
+
+    def disarm(self) -> None:
+        """The attempt is over (or reached its first event): never touch its socket again."""
+        with self._lock:
+            self.done = True
+            self._sock = None
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    def check(self) -> None:
+        if not self.done and self.passed():
+            raise _DeadlineExceededError
+
+
+class _Watchdog:
+    """One daemon thread that expires sync deadlines (started on first use, and after fork)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _SyncDeadline]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: _SyncDeadline) -> None:
+        with self._cond:
+            if len(self._heap) > 1024:
+                # Finished attempts linger until their deadline; drop them in bulk.
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+            heapq.heappush(self._heap, (deadline.at, next(self._seq), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="langchain-tokenhot-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][2].done:
+                        heapq.heappop(self._heap)
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        deadline = heapq.heappop(self._heap)[2]
+                        break
+                    self._cond.wait(wait)
+            deadline.expire()
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _AsyncDeadline:
+    """The deadline of one async attempt: cancels the running task when it passes.
+
+    Like `asyncio.timeout` (which Python 3.10 lacks), but it can be disarmed before a stream
+    yields its first event, so the consumer's own code is never cancelled by it.
+    """
+
+    __slots__ = ("_handle", "_task", "expired", "seconds")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[Any] | None = None
+        if seconds is not None:
+            self._task = asyncio.current_task()
+            if self._task is not None:
+                self._handle = asyncio.get_running_loop().call_later(seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        if self._task is not None:
+            self.expired = True
+            self._task.cancel()
+
+    def disarm(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def owns(self, exc: asyncio.CancelledError) -> bool:
+        """Whether this CancelledError is our deadline (not a cancellation from outside)."""
+        self.disarm()
+        if not self.expired:
+            return False
+        self.expired = False
+        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
+        return uncancel is None or uncancel() == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,6 +509,7 @@ class Transport:
         "_headers",
         "_secret",
         "base_url",
+        "deadline",
         "max_retries",
         "timeout",
     )
@@ -301,6 +529,8 @@ class Transport:
         self._headers = dict(headers)
         self._secret = secret
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 30.0) if timeout else None)
+        self.deadline = float(timeout) if timeout is not None else None
+        """Seconds one attempt may take in all (None: unbounded)."""
         self.max_retries = max(0, max_retries)
         self._client = http_client
         self._async_client = http_async_client
@@ -325,16 +555,28 @@ class Transport:
         url = self.url(model, method)
         attempt = 0
         while True:
+            deadline = _SyncDeadline(self.deadline)
             try:
-                response = self.client.post(
-                    url, content=body, headers=self._headers, timeout=self.timeout
-                )
+                with self.client.stream(
+                    "POST",
+                    url,
+                    content=body,
+                    headers=self._headers,
+                    timeout=self.timeout,
+                    extensions=deadline.extensions,
+                ) as response:
+                    deadline.attach(response)
+                    content = _read_sync(response, deadline)
             except httpx.HTTPError as exc:
-                error = error_from_exception(exc, model=model)
+                error = self._exception(exc, deadline, model)
+            except _DeadlineExceededError:
+                error = deadline_error(self.deadline, model=model)
             else:
                 if response.status_code < 300:
-                    return _json_body(response.content, model=model)
-                error = self._error(response.status_code, response.headers, response.content, model)
+                    return _json_body(content, model=model, secret=self._secret)
+                error = self._error(response.status_code, response.headers, content, model)
+            finally:
+                deadline.disarm()
             attempt = self._before_retry(attempt, error, model)
             time.sleep(backoff_delay(attempt - 1, error))
 
@@ -342,16 +584,23 @@ class Transport:
         url = self.url(model, method)
         attempt = 0
         while True:
+            deadline = _AsyncDeadline(self.deadline)
             try:
                 response = await self.async_client.post(
                     url, content=body, headers=self._headers, timeout=self.timeout
                 )
             except httpx.HTTPError as exc:
                 error = error_from_exception(exc, model=model)
+            except asyncio.CancelledError as exc:
+                if not deadline.owns(exc):
+                    raise
+                error = deadline_error(self.deadline, model=model)
             else:
                 if response.status_code < 300:
-                    return _json_body(response.content, model=model)
+                    return _json_body(response.content, model=model, secret=self._secret)
                 error = self._error(response.status_code, response.headers, response.content, model)
+            finally:
+                deadline.disarm()
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
 
@@ -359,6 +608,14 @@ class Transport:
         self, status_code: int, headers: Mapping[str, str], body: bytes, model: str
     ) -> TokenhotError:
         return error_from_response(status_code, headers, body, model=model, secret=self._secret)
+
+    def _exception(
+        self, exc: httpx.HTTPError, deadline: _SyncDeadline, model: str | None
+    ) -> TokenhotError:
+        # A watchdog shutdown surfaces as a read error or an early EOF: report the deadline.
+        if deadline.expired:
+            return deadline_error(self.deadline, model=model)
+        return error_from_exception(exc, model=model)
 
     def _before_retry(self, attempt: int, error: TokenhotError, model: str) -> int:
         """Raise `error` unless another attempt is allowed; return the new attempt count."""
@@ -385,28 +642,44 @@ class Transport:
         attempt = 0
         while True:
             yielded = False
+            deadline = _SyncDeadline(self.deadline)
             try:
                 with self.client.stream(
-                    "POST", url, content=body, headers=self._headers, timeout=self.timeout
+                    "POST",
+                    url,
+                    content=body,
+                    headers=self._headers,
+                    timeout=self.timeout,
+                    extensions=deadline.extensions,
                 ) as response:
+                    deadline.attach(response)
                     if response.status_code >= 300:
-                        error = self._error(
-                            response.status_code, response.headers, response.read(), model
-                        )
+                        content = _read_sync(response, deadline)
+                        error = self._error(response.status_code, response.headers, content, model)
                     else:
                         decoder = SSEDecoder()
                         for chunk in response.iter_bytes():
+                            deadline.check()
                             for data in decoder.feed(chunk):
+                                event = self._event(data, model)
+                                deadline.disarm()
                                 yielded = True
-                                yield self._event(data, model)
+                                yield event
                         for data in decoder.flush():
+                            event = self._event(data, model, final=True)
+                            deadline.disarm()
                             yielded = True
-                            yield self._event(data, model, final=True)
+                            yield event
                         return
             except httpx.HTTPError as exc:
-                error = error_from_exception(exc, model=model)
-                if yielded:
-                    _raise(_cut_short(error, model))
+                error = self._exception(exc, deadline, model)
+            except _DeadlineExceededError:
+                error = deadline_error(self.deadline, model=model)
+            finally:
+                deadline.disarm()
+            if yielded:
+                # Part of the answer already reached the caller: never retried.
+                _raise(_cut_short(error, model))
             attempt = self._before_retry(attempt, error, model)
             time.sleep(backoff_delay(attempt - 1, error))
 
@@ -415,28 +688,40 @@ class Transport:
         attempt = 0
         while True:
             yielded = False
+            deadline = _AsyncDeadline(self.deadline)
             try:
                 async with self.async_client.stream(
                     "POST", url, content=body, headers=self._headers, timeout=self.timeout
                 ) as response:
                     if response.status_code >= 300:
-                        error = self._error(
-                            response.status_code, response.headers, await response.aread(), model
-                        )
+                        content = await response.aread()
+                        error = self._error(response.status_code, response.headers, content, model)
                     else:
                         decoder = SSEDecoder()
                         async for chunk in response.aiter_bytes():
                             for data in decoder.feed(chunk):
+                                event = self._event(data, model)
+                                # Disarmed before the first yield: the deadline must never
+                                # cancel the consumer's code between our events.
+                                deadline.disarm()
                                 yielded = True
-                                yield self._event(data, model)
+                                yield event
                         for data in decoder.flush():
+                            event = self._event(data, model, final=True)
+                            deadline.disarm()
                             yielded = True
-                            yield self._event(data, model, final=True)
+                            yield event
                         return
             except httpx.HTTPError as exc:
                 error = error_from_exception(exc, model=model)
-                if yielded:
-                    _raise(_cut_short(error, model))
+            except asyncio.CancelledError as exc:
+                if not deadline.owns(exc):
+                    raise
+                error = deadline_error(self.deadline, model=model)
+            finally:
+                deadline.disarm()
+            if yielded:
+                _raise(_cut_short(error, model))
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
 
@@ -444,14 +729,11 @@ class Transport:
         try:
             event = orjson.loads(data)
         except orjson.JSONDecodeError:
+            event = _NOT_JSON
+        if event is _NOT_JSON:
             what = "the stream ended in the middle of an event" if final else "an event is not JSON"
-            _raise(
-                TokenhotResponseError(
-                    f"{what}: {data[:200].decode('utf-8', 'replace')!r}",
-                    status_code=200,
-                    model=model,
-                )
-            )
+            snippet = scrub(data[:200].decode("utf-8", "replace"), self._secret)
+            _raise(TokenhotResponseError(f"{what}: {snippet!r}", status_code=200, model=model))
         if not isinstance(event, dict):
             _raise(
                 TokenhotResponseError(
@@ -468,20 +750,33 @@ class Transport:
 
     def fetch(self, url: str) -> Downloaded:
         """Download a media URL to inline it (size-capped, same timeout, no auth header)."""
+        deadline = _SyncDeadline(self.deadline)
         try:
             with self.client.stream(
-                "GET", url, timeout=self.timeout, follow_redirects=True
+                "GET",
+                url,
+                timeout=self.timeout,
+                follow_redirects=True,
+                extensions=deadline.extensions,
             ) as response:
+                deadline.attach(response)
                 _check_download(url, response)
                 data = bytearray()
                 for chunk in response.iter_bytes():
+                    deadline.check()
                     data += chunk
                     _check_size(url, len(data))
                 return Downloaded(bytes(data), _content_type(response))
         except httpx.HTTPError as exc:
-            _raise(_download_error(url, exc))
+            error = self._exception(exc, deadline, None)
+        except _DeadlineExceededError:
+            error = deadline_error(self.deadline, model=None)
+        finally:
+            deadline.disarm()
+        _raise(_download_error(url, error))
 
     async def afetch(self, url: str) -> Downloaded:
+        deadline = _AsyncDeadline(self.deadline)
         try:
             async with self.async_client.stream(
                 "GET", url, timeout=self.timeout, follow_redirects=True
@@ -493,7 +788,26 @@ class Transport:
                     _check_size(url, len(data))
                 return Downloaded(bytes(data), _content_type(response))
         except httpx.HTTPError as exc:
-            _raise(_download_error(url, exc))
+            error = error_from_exception(exc, model=None)
+        except asyncio.CancelledError as exc:
+            if not deadline.owns(exc):
+                raise
+            error = deadline_error(self.deadline, model=None)
+        finally:
+            deadline.disarm()
+        _raise(_download_error(url, error))
+
+
+_NOT_JSON = object()
+
+
+def _read_sync(response: httpx.Response, deadline: _SyncDeadline) -> bytes:
+    """The whole body, checking the attempt's deadline between reads."""
+    chunks = []
+    for chunk in response.iter_bytes():
+        deadline.check()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _cut_short(error: TokenhotError, model: str) -> TokenhotError:
@@ -534,8 +848,7 @@ def _content_type(response: httpx.Response) -> str | None:
     return value.split(";")[0].strip() if value else None
 
 
-def _download_error(url: str, exc: httpx.HTTPError) -> TokenhotError:
-    error = error_from_exception(exc, model=None)
+def _download_error(url: str, error: TokenhotError) -> TokenhotError:
     error.message = f"could not download media {url}: {error.message}"
     error.args = (error._render(),)
     return error
