@@ -61,6 +61,7 @@ MEDIA_BLOCK_TYPES: frozenset[str] = frozenset(
         "media",
         "inline_data",
         "file_data",
+        "document",
     }
 )
 """Content block `type`s that `media_block_to_part` handles."""
@@ -252,6 +253,9 @@ def _resolve_source(block: Mapping[str, Any], ctx: _Context) -> _Source:
         return _from_data(audio.get("data"), mime, None, ctx, key="input_audio.data")
     if btype in ("inline_data", "file_data"):
         return _native_source(block, ctx)
+    source = block.get("source")
+    if isinstance(source, Mapping):
+        return _anthropic_source(source, mime, ctx)
     if btype == "media":
         if "data" in block:
             return _from_data(block["data"], mime, None, ctx, key="data")
@@ -306,6 +310,24 @@ def _data_block_source(block: Mapping[str, Any], mime: str | None, ctx: _Context
     if block.get("file_id") is not None:
         return _from_file_id(block["file_id"], mime, filename, ctx, key="file_id")
     raise ctx.error("the block has none of 'base64', 'url' or 'file_id'")
+
+
+def _anthropic_source(source: Mapping[str, Any], mime: str | None, ctx: _Context) -> _Source:
+    """Anthropic-format `image` / `document` blocks: `{"source": {"type": ..., ...}}`."""
+    kind = source.get("type")
+    mime = mime or _str_field(source, "media_type")
+    if kind == "base64":
+        return _from_data(source.get("data"), mime, None, ctx, key="source.data")
+    if kind == "url":
+        return _from_url(source.get("url"), mime, None, ctx, key="source.url")
+    if kind == "text":
+        text = source.get("data")
+        if isinstance(text, str):
+            return _Source("text", text)
+        raise ctx.error("a source of type 'text' needs its text in 'source.data'")
+    if kind == "file":
+        return _from_file_id(source.get("file_id"), mime, None, ctx, key="source.file_id")
+    raise ctx.error(f"source type {kind!r} is not supported; use 'base64', 'url', 'text' or 'file'")
 
 
 def _native_source(block: Mapping[str, Any], ctx: _Context) -> _Source:

@@ -141,7 +141,26 @@ def convert_messages(
         if isinstance(message, SystemMessage):
             system_parts.extend(_user_parts(message.content, where, downloads))
         elif isinstance(message, HumanMessage):
-            parts = _user_parts(message.content, where, downloads)
+            content = message.content
+            if isinstance(content, list) and any(_is_tool_result(b) for b in content):
+                # Anthropic-format tool results ride in a human message.
+                for block in content:
+                    if _is_tool_result(block):
+                        call_id = block.get("tool_use_id")  # type: ignore[union-attr]
+                        builder.add(
+                            "user",
+                            _function_response_parts(
+                                _tool_name(tool_names, call_id, None, where),
+                                call_id if call_id in sent_ids else None,
+                                block.get("content") or "",  # type: ignore[union-attr]
+                                error=bool(block.get("is_error")),  # type: ignore[union-attr]
+                                where=where,
+                                downloads=downloads,
+                                nested_media=gemini3,
+                            ),
+                        )
+                content = [b for b in content if not _is_tool_result(b)]
+            parts = _user_parts(content, where, downloads)
             if parts:
                 builder.add("user", parts)
                 turn_start = len(builder.contents) - 1
@@ -155,18 +174,10 @@ def convert_messages(
             )
             builder.add("model", parts)
         elif isinstance(message, ToolMessage):
-            name = tool_names.get(message.tool_call_id) or message.name
-            if not name:
-                raise UnsupportedContentError(
-                    f"{where}: ToolMessage with tool_call_id={message.tool_call_id!r} answers "
-                    "no tool call of an earlier AIMessage and has no `name`; Gemini needs the "
-                    "function name. Keep the AIMessage with its tool_calls in the history or "
-                    "set ToolMessage(name=...)."
-                )
             builder.add(
                 "user",
                 _function_response_parts(
-                    name,
+                    _tool_name(tool_names, message.tool_call_id, message.name, where),
                     message.tool_call_id if message.tool_call_id in sent_ids else None,
                     message.content,
                     error=message.status == "error",
@@ -216,6 +227,22 @@ def convert_messages(
         )
     system = {"parts": system_parts} if system_parts else None
     return system, builder.contents  # type: ignore[return-value]
+
+
+def _is_tool_result(block: Any) -> bool:
+    return isinstance(block, Mapping) and block.get("type") == "tool_result"
+
+
+def _tool_name(tool_names: Mapping[str, str], call_id: Any, name: str | None, where: str) -> str:
+    """The function name a tool result answers (from its call, else its own `name`)."""
+    found = tool_names.get(call_id) if isinstance(call_id, str) else None
+    if found or name:
+        return found or name  # type: ignore[return-value]
+    raise UnsupportedContentError(
+        f"{where}: tool result with tool_call_id={call_id!r} answers no tool call of an "
+        "earlier AIMessage and has no `name`; Gemini needs the function name. Keep the "
+        "AIMessage with its tool_calls in the history or set ToolMessage(name=...)."
+    )
 
 
 def _add_bypass_signatures(contents: list[Content], turn_start: int) -> None:
@@ -297,16 +324,24 @@ def _non_standard_part(block: Mapping[str, Any], where: str) -> Part:
     )
 
 
-def _is_own(message: AIMessage) -> bool:
+def _provider_kind(message: AIMessage) -> str:
+    """ "gemini" (ours or genai's), "unknown" (no provider: hand-built or old) or "foreign"."""
     provider = message.response_metadata.get("model_provider")
-    return provider is None or provider in _GEMINI_PROVIDERS
+    if provider is None:
+        return "unknown"
+    return "gemini" if provider in _GEMINI_PROVIDERS else "foreign"
 
 
 def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloaded]) -> list[Part]:
     """Parts of a model turn: its content blocks in order, then its function calls."""
-    own = _is_own(message)
+    kind = _provider_kind(message)
+    # Block signatures and thoughts are replayed only from Gemini messages (see
+    # `_model_block_part`); the call-signature key is Gemini's own, so it is trusted unless the
+    # message says it came from another provider.
     signatures: Mapping[str, str] = (
-        message.additional_kwargs.get(FUNCTION_CALL_SIGNATURES_KEY) or {} if own else {}
+        message.additional_kwargs.get(FUNCTION_CALL_SIGNATURES_KEY) or {}
+        if kind != "foreign"
+        else {}
     )
     calls = {c.get("id") or f"#{k}": c for k, c in enumerate(message.tool_calls)}
     emitted: set[str] = set()
@@ -317,7 +352,7 @@ def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloa
         emitted.add(key)
         fc: dict[str, Any] = {"name": call["name"], "args": call["args"]}
         call_id = call.get("id")
-        if own and call_id and not call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
+        if kind != "foreign" and call_id and not call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
             fc["id"] = call_id
         part: Part = {"functionCall": fc}  # type: ignore[typeddict-item]
         sig = signatures.get(call_id) if call_id else None
@@ -341,7 +376,7 @@ def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloa
                     f"{block_where}: content items must be strings or dicts, got "
                     f"{type(block).__name__}."
                 )
-            part = _model_block_part(block, block_where, own, downloads)
+            part = _model_block_part(block, block_where, kind, downloads)
             if part is not None:
                 parts.append(part)
             elif block.get("type") in _TOOL_CALL_BLOCK_TYPES:
@@ -354,11 +389,17 @@ def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloa
 
 
 def _model_block_part(
-    block: Mapping[str, Any], where: str, own: bool, downloads: Mapping[str, Downloaded]
+    block: Mapping[str, Any], where: str, kind: str, downloads: Mapping[str, Downloaded]
 ) -> Part | None:
-    """One AI content block as a part, or None when it has nothing to replay."""
+    """One AI content block as a part, or None when it has nothing to replay.
+
+    `kind` is the message's provider kind: signatures and thoughts are replayed only from
+    "gemini" messages; Gemini-specific blocks are kept unless the message is "foreign", and
+    blocks of a foreign message that we cannot express are dropped instead of raising.
+    """
     block_type = block.get("type")
-    sig = block_signature(block) if own else None
+    sig = block_signature(block) if kind == "gemini" else None
+    gemini_only = kind == "foreign"
     part: Part
     if block_type in _TEXT_BLOCK_TYPES:
         text = _text_of(block)
@@ -366,20 +407,26 @@ def _model_block_part(
             return None
         part = {"text": text}
     elif block_type in _REASONING_BLOCK_TYPES:
-        if not own:
+        if kind != "gemini":
             return None
         thought = block.get("thinking") if block_type == "thinking" else block.get("reasoning")
         if not thought and not sig:
             return None
         part = {"text": thought or "", "thought": True}
     elif block_type in MEDIA_BLOCK_TYPES:
-        if not own:
+        try:
+            part = media_block_to_part(block, downloads, where=where)  # type: ignore[assignment]
+        except UnsupportedContentError:
+            if kind != "foreign":
+                raise
+            logger.warning(
+                "Dropping %s block %s from another provider's message", block_type, where
+            )
             return None
-        part = media_block_to_part(block, downloads, where=where)  # type: ignore[assignment]
     elif block_type == "executable_code" or (
         block_type == "server_tool_call" and block.get("name") == "code_interpreter"
     ):
-        if not own:
+        if gemini_only:
             return None
         args = block.get("args") or {}
         code = block.get("executable_code", args.get("code", ""))
@@ -389,18 +436,18 @@ def _model_block_part(
         block_type == "server_tool_result"
         and (block.get("extras") or {}).get("block_type") == "code_execution_result"
     ):
-        if not own:
+        if gemini_only:
             return None
         output = block.get("code_execution_result", block.get("output", ""))
         outcome = (block.get("extras") or {}).get("outcome", block.get("outcome", 1))
         part = {"codeExecutionResult": {"outcome": _outcome_name(outcome), "output": output}}
     elif block_type == "non_standard":
-        return _non_standard_part(block, where) if own else None
+        return None if gemini_only else _non_standard_part(block, where)
     elif block_type == "gemini_part":
-        return dict(block.get("part") or {}) if own else None  # type: ignore[return-value]
+        return None if gemini_only else dict(block.get("part") or {})  # type: ignore[return-value]
     elif block_type in _TOOL_CALL_BLOCK_TYPES or block_type in _SKIPPED_AI_BLOCK_TYPES:
         return None
-    elif not own:
+    elif kind == "foreign":
         logger.warning("Dropping %s block %s from another provider's message", block_type, where)
         return None
     else:

@@ -258,3 +258,50 @@ def test_download_urls_lists_http_media_once() -> None:
     block = {"type": "image", "url": "https://example.com/cat.png"}
     messages = [HumanMessage([block, block]), HumanMessage("plain")]
     assert download_urls(messages) == ["https://example.com/cat.png"]
+
+
+def test_anthropic_format_history() -> None:
+    """Anthropic image sources, tool_result blocks in a human turn, and a thinking block whose
+    signature is not Gemini's (no provider stamped): the signature must not reach Gemini."""
+    history = [
+        HumanMessage(
+            [
+                {"type": "text", "text": "colour?", "cache_control": {"type": "ephemeral"}},
+                {
+                    "type": "image",
+                    "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                },
+            ]
+        ),
+        AIMessage(
+            [
+                {"type": "thinking", "thinking": "hmm", "signature": "ANTHROPIC"},
+                {"type": "tool_use", "input": {"c": "red"}, "id": "foo", "name": "pick"},
+            ],
+            tool_calls=[{"name": "pick", "args": {"c": "red"}, "id": "foo"}],
+        ),
+        HumanMessage(
+            [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "foo",
+                    "is_error": False,
+                    "content": [{"type": "text", "text": "nice"}],
+                },
+                {"type": "text", "text": "and now?"},
+            ]
+        ),
+    ]
+    _, contents = convert(history, model="gemini-3-flash-preview")
+    assert contents[0]["parts"][1] == {
+        "inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}
+    }
+    # The last human turn carries text, so the call above is history Gemini does not validate.
+    assert contents[1]["parts"] == [
+        {"functionCall": {"name": "pick", "args": {"c": "red"}, "id": "foo"}},
+    ]
+    assert contents[2]["parts"] == [
+        {"functionResponse": {"name": "pick", "response": {"output": "nice"}, "id": "foo"}},
+        {"text": "and now?"},
+    ]
+    assert "ANTHROPIC" not in str(contents)
