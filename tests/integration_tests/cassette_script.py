@@ -511,7 +511,8 @@ class ScriptedResponder:
     def _thoughts(*seed: Any) -> int:
         return 24 + _digest(*seed)[0] % 200
 
-    def _answer(self, req: _Request, model: str, seed: tuple[Any, ...]) -> tuple[str, Any, str]:
+    @staticmethod
+    def _answer(req: _Request) -> tuple[str, Any, str]:
         """(kind, payload, sample shape) where kind is 'call' (payload: functionCall) or 'text'."""
         declaration = req.tool_to_call()
         if declaration is not None:
@@ -530,7 +531,7 @@ class ScriptedResponder:
         self, req: _Request, model: str, cached: int | None, seed: tuple[Any, ...]
     ) -> Action:
         gemini3 = model.startswith("gemini-3")
-        kind, payload, shape = self._answer(req, model, seed)
+        kind, payload, shape = self._answer(req)
         signature = fake_signature(*seed) if (gemini3 or kind == "call") else None
         if kind == "call":
             template = load_sample_json("function_call_single_gemini3")
@@ -580,7 +581,7 @@ class ScriptedResponder:
         self, req: _Request, model: str, cached: int | None, seed: tuple[Any, ...]
     ) -> Action:
         gemini3 = model.startswith("gemini-3")
-        kind, payload, _ = self._answer(req, model, seed)
+        kind, payload, _ = self._answer(req)
         response_id = _response_id(*seed)
         thoughts = self._thoughts(*seed)
         signature = fake_signature(*seed)

@@ -15,7 +15,6 @@ from typing import Any
 
 import langchain_core.utils.function_calling as lc_function_calling
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
@@ -139,16 +138,6 @@ class TestChatTokenhotGeminiIntegration(ChatModelIntegrationTests):
             "invoke": ["reasoning_output", "cache_read_input"],
             "stream": ["reasoning_output", "cache_read_input"],
         }
-
-    @pytest.mark.xfail(
-        reason="package bug: Anthropic-format media blocks ({'type': 'image', 'source': "
-        "{'type': 'base64', 'media_type', 'data'}}) raise UnsupportedContentError in "
-        "langchain_tokenhot/_media.py _data_block_source; remove this xfail once fixed and "
-        "re-record this cassette",
-        strict=True,
-    )
-    def test_anthropic_inputs(self, model: BaseChatModel) -> None:
-        super().test_anthropic_inputs(model)
 
     def _llm(self, **overrides: Any) -> ChatTokenhotGemini:
         return ChatTokenhotGemini(**{**self.chat_model_params, **overrides})
