@@ -29,7 +29,7 @@ REASONING_PROMPT = "What is 17 * 24? Think it through, then answer with the numb
 
 
 def cache_document() -> str:
-    """A deterministic ~2,600-token document: long enough for Gemini's implicit prompt cache."""
+    """A deterministic ~2,300-token document, long enough for Gemini's implicit prompt cache."""
     lines = [
         f"Section {i}: The harbour log for week {i} records {40 + 7 * i} arrivals, "
         f"{31 + 5 * i} departures and {i % 4} days of storm warnings; the lighthouse keeper "
