@@ -1,0 +1,46 @@
+"""docs/examples/migration.py: a langchain-google-genai history is replayed with its signatures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.docs.conftest import load_example
+from tests.docs.gemini import function_calls, last_user_text, system_text
+from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
+
+GEMINI3 = "gemini-3-flash-preview"
+
+
+def porto_responder(request: RecordedRequest) -> Action:
+    assert last_user_text(request.json) == "And in Porto?"
+    return json_response(function_calls([("get_weather", {"city": "Porto"})], model=GEMINI3))
+
+
+def test_migration(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+    server.default = porto_responder
+    result = load_example("migration").main(make_llm(GEMINI3))
+    history = result["history"]
+    call_id = history[2].tool_calls[0]["id"]
+    call_sig = history[2].additional_kwargs["__gemini_function_call_thought_signatures__"][call_id]
+    text_sig = history[4].content[0]["extras"]["signature"]
+
+    body = server.requests[0].json
+    assert system_text(body) == "You are a helpful travel assistant."
+    assert body["contents"] == [
+        {"role": "user", "parts": [{"text": "What's the weather in Lisbon?"}]},
+        {"role": "model", "parts": [
+            # The call id genai generated goes back as functionCall.id (and on the response).
+            {"functionCall": {"name": "get_weather", "args": {"city": "Lisbon"}, "id": call_id},
+             "thoughtSignature": call_sig},
+        ]},
+        {"role": "user", "parts": [
+            {"functionResponse": {"name": "get_weather", "response": {"output": "24°C, sunny"},
+                                  "id": call_id}},
+        ]},
+        {"role": "model", "parts": [
+            {"text": "It's 24°C and sunny in Lisbon.", "thoughtSignature": text_sig},
+        ]},
+        {"role": "user", "parts": [{"text": "And in Porto?"}]},
+    ]
+    assert result["reply"].tool_calls[0]["args"] == {"city": "Porto"}
+    printed("migration")
