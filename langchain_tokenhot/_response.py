@@ -63,13 +63,12 @@ def usage_from_wire(usage: WireUsage | None) -> UsageMetadata | None:
         output_tokens=output,
         total_tokens=usage.get("totalTokenCount", prompt + output),
     )
-    input_details = InputTokenDetails()
-    if (cached := usage.get("cachedContentTokenCount")) is not None:
-        input_details["cache_read"] = cached
+    # Always present (0 on a cache miss), as langchain-google-genai does: callers and the
+    # standard tests read it without a guard.
+    input_details = InputTokenDetails(cache_read=usage.get("cachedContentTokenCount", 0))
     if audio_in := _modality_count(usage.get("promptTokensDetails"), "AUDIO"):
         input_details["audio"] = audio_in
-    if input_details:
-        result["input_token_details"] = input_details
+    result["input_token_details"] = input_details
     output_details = OutputTokenDetails()
     if thoughts is not None:
         output_details["reasoning"] = thoughts

@@ -1,8 +1,9 @@
 """Show the main job working: a call, a stream, a tool call — with usage and metadata.
 
 With `TOKENHOT_API_KEY` set it talks to Tokenhot for real. Without it, every response is
-replayed from the recorded cassettes in `cassettes/` (their bodies are built from recorded
-Gemini responses, see cassettes/README.md) and every line says so: nothing leaves the machine.
+replayed from the cassettes in `cassettes/` (bodies built from the documented wire format in
+the shape of recorded Gemini responses; cassettes/README.md names each one's source) and
+every line says so: nothing leaves the machine.
 
     python scripts/demo.py                  # offline replay, or live when TOKENHOT_API_KEY is set
     python scripts/demo.py --model gemini-2.5-flash
@@ -74,7 +75,7 @@ def main() -> None:
         print("[offline replay] TOKENHOT_API_KEY is not set: responses below are REPLAYED from")
         print(
             f"[offline replay] {CASSETTES.relative_to(CASSETTES.parents[1])}/ (built from "
-            "recorded Gemini samples), not live calls."
+            "the wire format after recorded Gemini samples), not live calls."
         )
     llm = ChatTokenhotGemini(
         model=args.model, **({} if live else {"api_key": "offline-replay-key", "max_retries": 0})

@@ -28,6 +28,7 @@ def test_text_basic() -> None:
         "input_tokens": 9,
         "output_tokens": 9 + 34,
         "total_tokens": 52,
+        "input_token_details": {"cache_read": 0},
         "output_token_details": {"reasoning": 34},
     }
     assert msg.response_metadata["finish_reason"] == "STOP"
