@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -263,24 +263,37 @@ def _text_of(block: Mapping[str, Any]) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _user_parts(
-    content: str | list[str | dict[Any, Any]], where: str, downloads: Mapping[str, Downloaded]
-) -> list[Part]:
-    """Parts of a human/system/tool message: text and media."""
+def _items(
+    content: str | list[str | dict[Any, Any]], where: str
+) -> Iterator[tuple[str, str | Mapping[str, Any]]]:
+    """(position, item) for each non-empty string and each dict block of a message's content."""
     if isinstance(content, str):
-        return [{"text": content}] if content else []
-    parts: list[Part] = []
+        if content:
+            yield where, content
+        return
     for j, block in enumerate(content):
         block_where = f"{where}.content[{j}]"
         if isinstance(block, str):
             if block:
-                parts.append({"text": block})
-            continue
-        if not isinstance(block, Mapping):
+                yield block_where, block
+        elif isinstance(block, Mapping):
+            yield block_where, block
+        else:
             raise UnsupportedContentError(
                 f"{block_where}: content items must be strings or dicts, got "
                 f"{type(block).__name__}."
             )
+
+
+def _user_parts(
+    content: str | list[str | dict[Any, Any]], where: str, downloads: Mapping[str, Downloaded]
+) -> list[Part]:
+    """Parts of a human/system/tool message: text and media."""
+    parts: list[Part] = []
+    for block_where, block in _items(content, where):
+        if isinstance(block, str):
+            parts.append({"text": block})
+            continue
         block_type = block.get("type")
         if block_type in _TEXT_BLOCK_TYPES:
             if text := _text_of(block):
@@ -360,30 +373,18 @@ def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloa
             part["thoughtSignature"] = sig
         return part
 
-    content = message.content
-    if isinstance(content, str):
-        if content:
-            parts.append({"text": content})
-    else:
-        for j, block in enumerate(content):
-            block_where = f"{where}.content[{j}]"
-            if isinstance(block, str):
-                if block:
-                    parts.append({"text": block})
-                continue
-            if not isinstance(block, Mapping):
-                raise UnsupportedContentError(
-                    f"{block_where}: content items must be strings or dicts, got "
-                    f"{type(block).__name__}."
-                )
-            part = _model_block_part(block, block_where, kind, downloads)
-            if part is not None:
-                parts.append(part)
-            elif block.get("type") in _TOOL_CALL_BLOCK_TYPES:
-                # Keep a v1 tool_call block's position among the other parts.
-                key = block.get("id")
-                if key in calls and key not in emitted:
-                    parts.append(call_part(key))
+    for block_where, block in _items(message.content, where):
+        if isinstance(block, str):
+            parts.append({"text": block})
+            continue
+        part = _model_block_part(block, block_where, kind, downloads)
+        if part is not None:
+            parts.append(part)
+        elif block.get("type") in _TOOL_CALL_BLOCK_TYPES:
+            # Keep a v1 tool_call block's position among the other parts.
+            key = block.get("id")
+            if key in calls and key not in emitted:
+                parts.append(call_part(key))
     parts.extend(call_part(key) for key in calls if key not in emitted)
     return parts
 
