@@ -52,9 +52,7 @@ def batch(llm: ChatTokenhotGemini) -> list[Any]:
 async def ask_async(llm: ChatTokenhotGemini) -> str:
     reply = await llm.ainvoke("Say hello in Spanish.")
     print(reply.text)
-    streamed = []
-    async for chunk in llm.astream("Say goodbye in Spanish."):
-        streamed.append(chunk.text)
+    streamed = [chunk.text async for chunk in llm.astream("Say goodbye in Spanish.")]
     print("".join(streamed))
     return reply.text
 
@@ -63,9 +61,10 @@ async def ask_async(llm: ChatTokenhotGemini) -> str:
 
 
 def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    # --8<-- [start:model]
-    llm = llm or ChatTokenhotGemini(model=MODEL)  # the key comes from TOKENHOT_API_KEY
-    # --8<-- [end:model]
+    if llm is None:
+        # --8<-- [start:model]
+        llm = ChatTokenhotGemini(model=MODEL)  # the key comes from TOKENHOT_API_KEY
+        # --8<-- [end:model]
     return {
         "first": first_call(llm),
         "stream": streaming(llm),

@@ -39,8 +39,8 @@ def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
 
     # --8<-- [start:results]
     messages.append(ai_msg)
-    for call in ai_msg.tool_calls:
-        messages.append(get_weather.invoke(call))  # a ToolMessage answering that call
+    # Invoking a tool with a tool call returns a ToolMessage that answers that call.
+    messages.extend(get_weather.invoke(call) for call in ai_msg.tool_calls)
 
     final = llm_with_tools.invoke(messages)
     print(final.text)

@@ -34,7 +34,9 @@ def last_user_text(request_json: dict[str, Any]) -> str:
 
 def function_responses(request_json: dict[str, Any]) -> list[dict[str, Any]]:
     """The `functionResponse` parts of the last turn."""
-    return [p["functionResponse"] for p in last_turn(request_json)["parts"] if "functionResponse" in p]
+    return [
+        p["functionResponse"] for p in last_turn(request_json)["parts"] if "functionResponse" in p
+    ]
 
 
 def model_turns(request_json: dict[str, Any]) -> int:
@@ -104,7 +106,10 @@ def stream_events(
     total = 0
     for i, piece in enumerate(pieces):
         total += tokens(piece)
-        cand: dict[str, Any] = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
+        cand: dict[str, Any] = {
+            "content": {"parts": [{"text": piece}], "role": "model"},
+            "index": 0,
+        }
         if i == len(pieces) - 1:
             cand["finishReason"] = "STOP"
         events.append(

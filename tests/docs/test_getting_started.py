@@ -32,9 +32,7 @@ def quickstart_responder(request: RecordedRequest) -> Action:
     question = last_user_text(request.json)
     if request.operation == "streamGenerateContent":
         return sse(stream_events(STREAMS[question], model=FLASH, thoughts=21))
-    return json_response(
-        text_reply(ANSWERS[question], model=FLASH, thoughts=32, prompt_tokens=14)
-    )
+    return json_response(text_reply(ANSWERS[question], model=FLASH, thoughts=32, prompt_tokens=14))
 
 
 def test_quickstart(server: FakeGemini, make_llm: Any, printed: Any) -> None:
@@ -48,6 +46,7 @@ def test_quickstart(server: FakeGemini, make_llm: Any, printed: Any) -> None:
         "input_tokens": 14,
         "output_tokens": 7 + 32,
         "total_tokens": 14 + 7 + 32,
+        "input_token_details": {"cache_read": 0},
         "output_token_details": {"reasoning": 32},
     }
     assert result["stream"][:3] == STREAMS["Write a haiku about the sea."]

@@ -24,16 +24,22 @@ def image_responder(request: RecordedRequest) -> Action:
     }
     question = last_user_text(body)
     if question.startswith("A tiny watercolour"):
-        reply = image_reply("Here is your lighthouse at dawn.", DAWN, model=IMAGE_MODEL,
-                            signatures=("SIG_T1", "SIG_I1"))
+        reply = image_reply(
+            "Here is your lighthouse at dawn.",
+            DAWN,
+            model=IMAGE_MODEL,
+            signatures=("SIG_T1", "SIG_I1"),
+        )
     elif question.startswith("Same picture"):
-        reply = image_reply("Here it is at night.", NIGHT, model=IMAGE_MODEL,
-                            signatures=("SIG_T2", "SIG_I2"))
+        reply = image_reply(
+            "Here it is at night.", NIGHT, model=IMAGE_MODEL, signatures=("SIG_T2", "SIG_I2")
+        )
     else:
         sent = next(p["inlineData"] for p in body["contents"][-1]["parts"] if "inlineData" in p)
         assert read_png(base64.b64decode(sent["data"]))[2] == (255, 160, 60)
-        reply = image_reply("I added a small red boat.", BOAT, model=IMAGE_MODEL,
-                            signatures=("SIG_T3", "SIG_I3"))
+        reply = image_reply(
+            "I added a small red boat.", BOAT, model=IMAGE_MODEL, signatures=("SIG_T3", "SIG_I3")
+        )
     return json_response(reply)
 
 

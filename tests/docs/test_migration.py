@@ -28,18 +28,38 @@ def test_migration(server: FakeGemini, make_llm: Any, printed: Any) -> None:
     assert system_text(body) == "You are a helpful travel assistant."
     assert body["contents"] == [
         {"role": "user", "parts": [{"text": "What's the weather in Lisbon?"}]},
-        {"role": "model", "parts": [
-            # The call id genai generated goes back as functionCall.id (and on the response).
-            {"functionCall": {"name": "get_weather", "args": {"city": "Lisbon"}, "id": call_id},
-             "thoughtSignature": call_sig},
-        ]},
-        {"role": "user", "parts": [
-            {"functionResponse": {"name": "get_weather", "response": {"output": "24°C, sunny"},
-                                  "id": call_id}},
-        ]},
-        {"role": "model", "parts": [
-            {"text": "It's 24°C and sunny in Lisbon.", "thoughtSignature": text_sig},
-        ]},
+        {
+            "role": "model",
+            "parts": [
+                # The call id genai generated goes back as functionCall.id (and on the response).
+                {
+                    "functionCall": {
+                        "name": "get_weather",
+                        "args": {"city": "Lisbon"},
+                        "id": call_id,
+                    },
+                    "thoughtSignature": call_sig,
+                },
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {
+                    "functionResponse": {
+                        "name": "get_weather",
+                        "response": {"output": "24°C, sunny"},
+                        "id": call_id,
+                    }
+                },
+            ],
+        },
+        {
+            "role": "model",
+            "parts": [
+                {"text": "It's 24°C and sunny in Lisbon.", "thoughtSignature": text_sig},
+            ],
+        },
         {"role": "user", "parts": [{"text": "And in Porto?"}]},
     ]
     assert result["reply"].tool_calls[0]["args"] == {"city": "Porto"}

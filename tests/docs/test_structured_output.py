@@ -13,12 +13,24 @@ from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_
 FLASH = "gemini-2.5-flash"
 
 FILMS = {
-    "Inception": {"title": "Inception", "year": 2010, "director": "Christopher Nolan",
-                  "genres": ["Science fiction", "Action", "Thriller"]},
-    "Spirited Away": {"title": "Spirited Away", "year": 2001, "director": "Hayao Miyazaki",
-                      "genres": ["Animation", "Fantasy"]},
-    "Alien": {"title": "Alien", "year": 1979, "director": "Ridley Scott",
-              "genres": ["Science fiction", "Horror"]},
+    "Inception": {
+        "title": "Inception",
+        "year": 2010,
+        "director": "Christopher Nolan",
+        "genres": ["Science fiction", "Action", "Thriller"],
+    },
+    "Spirited Away": {
+        "title": "Spirited Away",
+        "year": 2001,
+        "director": "Hayao Miyazaki",
+        "genres": ["Animation", "Fantasy"],
+    },
+    "Alien": {
+        "title": "Alien",
+        "year": 1979,
+        "director": "Ridley Scott",
+        "genres": ["Science fiction", "Horror"],
+    },
 }
 
 
@@ -65,7 +77,8 @@ def test_structured_output(server: FakeGemini, make_llm: Any, printed: Any) -> N
     schema = config["responseJsonSchema"]
     assert schema["required"] == ["title", "year", "director", "genres"]
     assert schema["properties"]["year"] == {
-        "description": "Year of the first release", "type": "integer"
+        "description": "Year of the first release",
+        "type": "integer",
     }
     assert schema["properties"]["genres"]["items"] == {"type": "string"}
     # function_calling: one declaration, forced.

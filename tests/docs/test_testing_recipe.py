@@ -36,10 +36,26 @@ def run_pytest(app: Path, env: dict[str, str], mode: str) -> subprocess.Complete
     # Only the plugin the recipe needs (autoloading every installed one costs seconds).
     env = {**env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "pytest_recording.plugin",
-         f"--record-mode={mode}", "--rootdir", str(app), str(app)],
-        cwd=app, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "pytest_recording.plugin",
+            f"--record-mode={mode}",
+            "--rootdir",
+            str(app),
+            str(app),
+        ],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

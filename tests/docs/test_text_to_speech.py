@@ -43,10 +43,8 @@ def test_text_to_speech(server: FakeGemini, make_llm: Any, printed: Any, tmp_pat
     assert second["speechConfig"] == {
         "multiSpeakerVoiceConfig": {
             "speakerVoiceConfigs": [
-                {"speaker": "Joe",
-                 "voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}}},
-                {"speaker": "Jane",
-                 "voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Puck"}}},
+                {"speaker": "Joe", "voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}}},
+                {"speaker": "Jane", "voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Puck"}}},
             ]
         }
     }

@@ -25,8 +25,10 @@ THOUGHT = (
     "divides it. Trying 7: 7 × 143 = 1001."
 )
 ANSWER = "No. 1001 = 7 × 11 × 13, so it is not prime."
-STREAM_THOUGHTS = ["**Listing candidates**\n\n91 = 7 × 13, 93 = 3 × 31, 97 ", "has no divisor "
-                   "up to its square root."]
+STREAM_THOUGHTS = [
+    "**Listing candidates**\n\n91 = 7 × 13, 93 = 3 × 31, 97 ",
+    "has no divisor up to its square root.",
+]
 STREAM_ANSWER = ["97 is the only prime ", "between 90 and 100."]
 
 
@@ -36,7 +38,10 @@ def thinking_stream() -> list[dict[str, Any]]:
     template = load_sample_events("stream_thoughts_gemini25pro")[0]
     events = []
     parts: list[dict[str, Any]] = [{"text": t, "thought": True} for t in STREAM_THOUGHTS]
-    parts += [{"text": STREAM_ANSWER[0], "thoughtSignature": "SIG_ANSWER"}, {"text": STREAM_ANSWER[1]}]
+    parts += [
+        {"text": STREAM_ANSWER[0], "thoughtSignature": "SIG_ANSWER"},
+        {"text": STREAM_ANSWER[1]},
+    ]
     for i, part in enumerate(parts):
         event = copy.deepcopy(template)
         event["candidates"][0]["content"]["parts"] = [part]

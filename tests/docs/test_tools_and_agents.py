@@ -33,8 +33,10 @@ def weather_responder(request: RecordedRequest) -> Action:
         assert last_user_text(body) == "What's the weather in Paris and in Oslo?"
         calls = [("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Oslo"})]
         return json_response(function_calls(calls, model=GEMINI3, signature="SIG_WEATHER"))
-    results = {r["name"] + ":" + str(i): r["response"]["output"] for i, r in
-               enumerate(function_responses(body))}
+    results = {
+        r["name"] + ":" + str(i): r["response"]["output"]
+        for i, r in enumerate(function_responses(body))
+    }
     paris, oslo = results["get_weather:0"], results["get_weather:1"]
     return json_response(
         text_reply(
@@ -65,15 +67,22 @@ def test_tool_calling(server: FakeGemini, make_llm: Any, printed: Any) -> None:
     assert second[1] == {
         "role": "model",
         "parts": [
-            {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
-             "thoughtSignature": "SIG_WEATHER"},
+            {
+                "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
+                "thoughtSignature": "SIG_WEATHER",
+            },
             {"functionCall": {"name": "get_weather", "args": {"city": "Oslo"}}},
         ],
     }
     assert second[2] == {
         "role": "user",
         "parts": [
-            {"functionResponse": {"name": "get_weather", "response": {"output": "18°C, light rain"}}},
+            {
+                "functionResponse": {
+                    "name": "get_weather",
+                    "response": {"output": "18°C, light rain"},
+                }
+            },
             {"functionResponse": {"name": "get_weather", "response": {"output": "4°C, clear sky"}}},
         ],
     }
@@ -91,7 +100,9 @@ def agent_responder(request: RecordedRequest) -> Action:
         calls = [("get_weather", {"city": "Tokyo"}), ("get_local_time", {"city": "Tokyo"})]
         return json_response(function_calls(calls, model=GEMINI3, signature="SIG_STEP1"))
     if step == 1:
-        calls = [("convert_currency", {"amount": 200, "from_currency": "EUR", "to_currency": "JPY"})]
+        calls = [
+            ("convert_currency", {"amount": 200, "from_currency": "EUR", "to_currency": "JPY"})
+        ]
         return json_response(function_calls(calls, model=GEMINI3, signature="SIG_STEP2"))
     seen = {
         r["name"]: r["response"]["output"]
