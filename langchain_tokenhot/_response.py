@@ -225,8 +225,41 @@ def additional_kwargs_of(parsed: ParsedParts) -> dict[str, Any]:
     return kwargs
 
 
-def candidate_metadata(candidate: Candidate) -> dict[str, Any]:
-    """Per-candidate response metadata (snake_case, as the core translator expects)."""
+def grounding_char_offsets(grounding: dict[str, Any], text: str) -> dict[str, Any]:
+    """Grounding metadata with segment offsets in characters of `text` instead of UTF-8 bytes.
+
+    Gemini counts bytes; Python strings (and the citations core builds from this metadata)
+    count characters, so `msg.text[start:end]` would be off after any non-ASCII character.
+    """
+    supports = grounding.get("groundingSupports")
+    if text.isascii() or not isinstance(supports, list):
+        return grounding
+    encoded = text.encode()
+    converted = []
+    for support in supports:
+        segment = support.get("segment") if isinstance(support, dict) else None
+        if isinstance(segment, dict):
+            segment = {
+                key: len(encoded[:value].decode("utf-8", "ignore"))
+                if key in ("startIndex", "endIndex") and isinstance(value, int)
+                else value
+                for key, value in segment.items()
+            }
+            support = {**support, "segment": segment}
+        converted.append(support)
+    return {**grounding, "groundingSupports": converted}
+
+
+def answer_text(parts: list[Part]) -> str:
+    return "".join(p.get("text", "") for p in parts if not p.get("thought"))
+
+
+def candidate_metadata(candidate: Candidate, text: str | None = None) -> dict[str, Any]:
+    """Per-candidate response metadata (snake_case, as the core translator expects).
+
+    `text` is the candidate's whole answer text, used to turn grounding offsets into
+    character offsets (defaults to the text of the candidate's own parts).
+    """
     meta: dict[str, Any] = {}
     if reason := candidate.get("finishReason"):
         meta["finish_reason"] = reason
@@ -235,7 +268,9 @@ def candidate_metadata(candidate: Candidate) -> dict[str, Any]:
     if ratings := candidate.get("safetyRatings"):
         meta["safety_ratings"] = snake_keys(ratings)
     if grounding := candidate.get("groundingMetadata"):
-        meta["grounding_metadata"] = snake_keys(grounding)
+        if text is None:
+            text = answer_text((candidate.get("content") or {}).get("parts") or [])
+        meta["grounding_metadata"] = snake_keys(grounding_char_offsets(grounding, text))
     if citations := candidate.get("citationMetadata"):
         meta["citation_metadata"] = snake_keys(citations)
     if url_context := candidate.get("urlContextMetadata"):

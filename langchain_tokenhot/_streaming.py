@@ -32,6 +32,7 @@ from ._response import (
     ParsedParts,
     blocked_prompt_metadata,
     candidate_metadata,
+    grounding_char_offsets,
     new_tool_call_id,
     parse_parts,
     snake_keys,
@@ -60,12 +61,14 @@ class StreamAssembler:
     """Turns the events of one stream into chunks; `finish()` gives the closing chunk."""
 
     __slots__ = (
+        "_answer",
         "_audio",
         "_block_index",
         "_block_kind",
         "_block_signed",
         "_blocked",
         "_candidate_meta",
+        "_grounding",
         "_model",
         "_model_version",
         "_prompt_feedback",
@@ -90,6 +93,8 @@ class StreamAssembler:
         self._prompt_feedback: dict[str, Any] | None = None
         self._blocked: dict[str, Any] | None = None
         self._audio: list[tuple[str, str]] = []
+        self._answer: list[str] = []
+        self._grounding: dict[str, Any] | None = None
         self._saw_output = False
 
     def _index_for(self, kind: str, *, signed: bool) -> int:
@@ -130,6 +135,10 @@ class StreamAssembler:
                 model=self._model,
             )
         candidate = candidates[0]
+        if grounding := candidate.get("groundingMetadata"):
+            # Its offsets refer to the whole answer: converted in finish(), once all is here.
+            self._grounding = grounding
+            candidate = {k: v for k, v in candidate.items() if k != "groundingMetadata"}
         self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
         content = candidate.get("content")
         parts = content.get("parts") if isinstance(content, dict) else None
@@ -144,6 +153,7 @@ class StreamAssembler:
         return self._chunk(parse_parts(parts))
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:
+        self._answer.extend(b["text"] for b in parsed.blocks if b["type"] == "text")
         if parsed.audio:
             self._audio.extend(parsed.audio)
             self._saw_output = True
@@ -215,6 +225,10 @@ class StreamAssembler:
             )
         else:
             meta.update(self._candidate_meta)
+        if self._grounding is not None:
+            meta["grounding_metadata"] = snake_keys(
+                grounding_char_offsets(self._grounding, "".join(self._answer))
+            )
         additional_kwargs: dict[str, Any] = {}
         if self._audio:
             mime = self._audio[0][0]

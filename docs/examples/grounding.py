@@ -25,10 +25,9 @@ def main(llm: ChatTokenhotGemini | None = None) -> Any:
 
     # --8<-- [start:citations]
     text_block = next(b for b in msg.content_blocks if b["type"] == "text")
-    answer_bytes = text_block["text"].encode()  # Gemini's indexes count UTF-8 bytes
     for citation in text_block.get("annotations", []):
         start, end = citation["start_index"], citation["end_index"]
-        assert answer_bytes[start:end].decode() == citation["cited_text"]
+        assert text_block["text"][start:end] == citation["cited_text"]
         print(f"{citation['title']}: {citation['cited_text'][:60]!r}")
     # --8<-- [end:citations]
     print(msg.usage_metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -212,3 +213,43 @@ def test_unknown_parts_are_kept_for_replay() -> None:
     [(msg, _)] = messages_from_response(check_shape(body), "gemini-3-flash-preview")
     _, contents = convert_messages([msg], model="gemini-3-flash-preview")
     assert contents[0]["parts"] == [{"toolCall": {"x": 1}}, {"text": "ok"}]
+
+
+def test_grounding_offsets_are_characters_of_the_answer() -> None:
+    """Gemini counts UTF-8 bytes; the sample's answer has a '°' before later citations."""
+    msg = parse("grounding_google_search", "gemini-2.5-flash")
+    text = msg.text
+    assert not text.isascii()
+    supports = msg.response_metadata["grounding_metadata"]["grounding_supports"]
+    for support in supports:
+        segment = support["segment"]
+        assert text[segment["start_index"] : segment["end_index"]] == segment["text"]
+    text_block = next(b for b in msg.content_blocks if b["type"] == "text")
+    for citation in text_block["annotations"]:
+        assert text[citation["start_index"] : citation["end_index"]] == citation["cited_text"]
+
+
+def test_grounding_offsets_converted_when_streamed() -> None:
+    from langchain_tokenhot._streaming import StreamAssembler
+
+    body = load_sample_json("grounding_google_search")
+    candidate = body["candidates"][0]
+    text = candidate["content"]["parts"][0]["text"]
+    # The same response streamed in three events, grounding on the last one.
+    cuts = [0, 100, 400, len(text)]
+    events = [
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": text[a:b]}]}}]}
+        for a, b in itertools.pairwise(cuts)
+    ]
+    events[-1]["candidates"][0].update(
+        finishReason="STOP", groundingMetadata=candidate["groundingMetadata"]
+    )
+    assembler = StreamAssembler("gemini-2.5-flash", blocks_mode=False)
+    chunks = [c.message for e in events if (c := assembler.feed(e)) is not None]
+    final = assembler.finish().message
+    full = chunks[0]
+    for chunk in [*chunks[1:], final]:
+        full = full + chunk
+    for support in full.response_metadata["grounding_metadata"]["grounding_supports"]:
+        segment = support["segment"]
+        assert full.text[segment["start_index"] : segment["end_index"]] == segment["text"]
