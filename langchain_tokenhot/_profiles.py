@@ -116,6 +116,7 @@ PROFILES: dict[str, ModelProfile] = {
         "max_output_tokens": 32_768,
         **_IMAGE_MODEL,
         "reasoning_output": True,
+        "reasoning_effort_levels": ["low", "high"],
     },
     "gemini-3.1-flash-image-preview": {
         "name": "Gemini 3.1 Flash Image (preview)",
