@@ -28,6 +28,7 @@ import math
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import weakref
@@ -71,13 +72,28 @@ _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.Async
 )
 
 
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once: loading the CA bundle takes ~0.1 s, which
+    every new client (one per event loop) would otherwise pay again."""
+    global _ssl_context
+    if _ssl_context is None:
+        with _sync_lock:
+            if _ssl_context is None:
+                _ssl_context = httpx.create_ssl_context()
+    return _ssl_context
+
+
 def shared_client() -> httpx.Client:
     """The process-wide pooled client (created on first use)."""
     global _sync_client
     if _sync_client is None:
+        context = _shared_ssl_context()
         with _sync_lock:
             if _sync_client is None:
-                _sync_client = httpx.Client(limits=_LIMITS, follow_redirects=False)
+                _sync_client = httpx.Client(limits=_LIMITS, follow_redirects=False, verify=context)
     return _sync_client
 
 
@@ -90,7 +106,9 @@ def shared_async_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = _async_clients[loop] = httpx.AsyncClient(limits=_LIMITS, follow_redirects=False)
+        client = _async_clients[loop] = httpx.AsyncClient(
+            limits=_LIMITS, follow_redirects=False, verify=_shared_ssl_context()
+        )
     return client
 
 
@@ -455,44 +473,166 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-class _AsyncDeadline:
-    """The deadline of one async attempt: cancels the running task when it passes.
+class _AbandonedError(Exception):
+    """Internal: raised inside an abandoned exchange at the next safe point of httpcore."""
 
-    Like `asyncio.timeout` (which Python 3.10 lacks), but it can be disarmed before a stream
-    yields its first event, so the consumer's own code is never cancelled by it.
+
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+"""Abandoned exchanges still unwinding (strong references, so they are not collected)."""
+
+# Trace events before which an abandoned exchange stops (httpcore then closes the connection).
+_STOP_AT = frozenset(
+    f"{prefix}.{step}.started"
+    for prefix in ("http11", "http2")
+    for step in (
+        "send_request_headers",
+        "send_request_body",
+        "receive_response_headers",
+        "receive_response_body",
+    )
+)
+
+
+class _AsyncExchange:
+    """One async request/response, run in a task of its own.
+
+    httpcore 1.0 leaks a pool connection (it stays "active" forever) when a cancellation lands
+    while it sets a connection up or while it closes a finished response (encode/httpcore#658,
+    #830, #1093). So a caller's cancellation, or our deadline, never reaches httpcore directly:
+    the caller waits on this task, and on giving up *abandons* it. An abandoned exchange is
+    cancelled only where that is safe (in the middle of the HTTP exchange, or while it waits on
+    our own queue); otherwise it is stopped at the next step boundary (a trace hook raises), so
+    httpcore always runs its ordinary error path and closes the connection.
+
+    `streaming=False`: the task's result is `(status, headers, body)`. `streaming=True`: items
+    go through a small queue: `("status", code, headers, body)` for a non-2xx answer, then or
+    instead `("chunk", bytes)`..., and finally `("end",)` once the response is closed, or
+    `("error", httpx.HTTPError)`.
     """
 
-    __slots__ = ("_handle", "_task", "expired", "seconds")
+    __slots__ = ("_abandoned", "_at_own_await", "_phase", "_queue", "task")
 
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._handle: asyncio.TimerHandle | None = None
-        self._task: asyncio.Task[Any] | None = None
-        if seconds is not None:
-            self._task = asyncio.current_task()
-            if self._task is not None:
-                self._handle = asyncio.get_running_loop().call_later(seconds, self._fire)
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        streaming: bool = False,
+        consume: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self._abandoned = False
+        self._at_own_await = False
+        self._phase = ""
+        self._queue: asyncio.Queue[tuple[Any, ...]] | None = (
+            asyncio.Queue(maxsize=8) if streaming else None
+        )
+        kwargs["extensions"] = {"trace": self._trace}
+        run = (
+            self._pump(client, method, url, kwargs)
+            if streaming
+            else (self._once(client, method, url, kwargs, consume or _read_async))
+        )
+        self.task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(run)
+        _BACKGROUND.add(self.task)
+        self.task.add_done_callback(_finished)
 
-    def _fire(self) -> None:
-        self._handle = None
-        if self._task is not None:
-            self.expired = True
-            self._task.cancel()
+    async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        self._phase = event
+        if self._abandoned and event in _STOP_AT:
+            raise _AbandonedError
 
-    def disarm(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+    async def _once(
+        self, client: httpx.AsyncClient, method: str, url: str, kwargs: Any, consume: Any
+    ) -> Any:
+        async with client.stream(method, url, **kwargs) as response:
+            return await consume(response)
 
-    def owns(self, exc: asyncio.CancelledError) -> bool:
-        """Whether this CancelledError is our deadline (not a cancellation from outside)."""
-        self.disarm()
-        if not self.expired:
-            return False
-        self.expired = False
-        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
-        return uncancel is None or uncancel() == 0
+    async def _pump(self, client: httpx.AsyncClient, method: str, url: str, kwargs: Any) -> None:
+        try:
+            async with client.stream(method, url, **kwargs) as response:
+                if response.status_code >= 300:
+                    body = await response.aread()
+                    await self._put(("status", response.status_code, response.headers, body))
+                else:
+                    async for chunk in response.aiter_bytes():
+                        await self._put(("chunk", chunk))
+            await self._put(("end",))
+        except httpx.HTTPError as exc:
+            await self._put(("error", exc))
+
+    async def _put(self, item: tuple[Any, ...]) -> None:
+        if self._abandoned:
+            raise _AbandonedError
+        assert self._queue is not None
+        self._at_own_await = True
+        try:
+            await self._queue.put(item)
+        finally:
+            self._at_own_await = False
+
+    async def result(self, seconds: float | None) -> Any:
+        """The outcome of a one-shot exchange (re-raises its exception)."""
+        try:
+            done, _ = await asyncio.wait({self.task}, timeout=seconds)
+        except asyncio.CancelledError:
+            self.abandon()
+            raise
+        if not done:
+            self.abandon()
+            raise _DeadlineExceededError
+        return self.task.result()
+
+    async def next(self, seconds: float | None) -> tuple[Any, ...]:
+        """The next item of a streaming exchange (`_DeadlineExceededError` after `seconds`)."""
+        assert self._queue is not None
+        if not self._queue.empty():
+            return self._queue.get_nowait()
+        getter = asyncio.ensure_future(self._queue.get())
+        try:
+            done, _ = await asyncio.wait(
+                {getter, self.task}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            if not getter.done():
+                getter.cancel()
+        if getter in done:
+            return getter.result()
+        if not self._queue.empty():
+            return self._queue.get_nowait()
+        if self.task.done():
+            # Ended without a final item: abandoned or failed in an unexpected way.
+            exc = self.task.exception() if not self.task.cancelled() else None
+            if exc is not None and not isinstance(exc, _AbandonedError):
+                raise exc
+            return ("error", httpx.ReadError("the response stream ended unexpectedly"))
+        raise _DeadlineExceededError
+
+    def abandon(self) -> None:
+        """Stop the exchange and release its connection, without cancelling httpcore unsafely."""
+        if self._abandoned or self.task.done():
+            self._abandoned = True
+            return
+        self._abandoned = True
+        phase = self._phase
+        in_exchange = (
+            "." in phase
+            and phase.split(".", 1)[0] in ("http11", "http2")
+            and (".response_closed." not in phase)
+        )
+        if self._at_own_await or in_exchange:
+            self.task.cancel()
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _BACKGROUND.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: an abandoned exchange's error is nobody's concern
+
+
+async def _read_async(response: httpx.Response) -> tuple[int, httpx.Headers, bytes]:
+    return response.status_code, response.headers, await response.aread()
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,9 +695,10 @@ class Transport:
         url = self.url(model, method)
         attempt = 0
         while True:
+            client = self.client  # outside the deadline: the first use builds the pool
             deadline = _SyncDeadline(self.deadline)
             try:
-                with self.client.stream(
+                with client.stream(
                     "POST",
                     url,
                     content=body,
@@ -584,23 +725,24 @@ class Transport:
         url = self.url(model, method)
         attempt = 0
         while True:
-            deadline = _AsyncDeadline(self.deadline)
+            exchange = _AsyncExchange(
+                self.async_client,
+                "POST",
+                url,
+                content=body,
+                headers=self._headers,
+                timeout=self.timeout,
+            )
             try:
-                response = await self.async_client.post(
-                    url, content=body, headers=self._headers, timeout=self.timeout
-                )
+                status, headers, content = await exchange.result(self.deadline)
             except httpx.HTTPError as exc:
                 error = error_from_exception(exc, model=model)
-            except asyncio.CancelledError as exc:
-                if not deadline.owns(exc):
-                    raise
+            except _DeadlineExceededError:
                 error = deadline_error(self.deadline, model=model)
             else:
-                if response.status_code < 300:
-                    return _json_body(response.content, model=model, secret=self._secret)
-                error = self._error(response.status_code, response.headers, response.content, model)
-            finally:
-                deadline.disarm()
+                if status < 300:
+                    return _json_body(content, model=model, secret=self._secret)
+                error = self._error(status, headers, content, model)
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
 
@@ -642,9 +784,10 @@ class Transport:
         attempt = 0
         while True:
             yielded = False
+            client = self.client  # outside the deadline: the first use builds the pool
             deadline = _SyncDeadline(self.deadline)
             try:
-                with self.client.stream(
+                with client.stream(
                     "POST",
                     url,
                     content=body,
@@ -688,39 +831,48 @@ class Transport:
         attempt = 0
         while True:
             yielded = False
-            deadline = _AsyncDeadline(self.deadline)
+            exchange = _AsyncExchange(
+                self.async_client,
+                "POST",
+                url,
+                streaming=True,
+                content=body,
+                headers=self._headers,
+                timeout=self.timeout,
+            )
+            # The deadline covers the attempt up to its first event; then only each read is
+            # bounded (by httpx's read timeout, inside the exchange).
+            until = time.monotonic() + self.deadline if self.deadline is not None else None
+            decoder = SSEDecoder()
             try:
-                async with self.async_client.stream(
-                    "POST", url, content=body, headers=self._headers, timeout=self.timeout
-                ) as response:
-                    if response.status_code >= 300:
-                        content = await response.aread()
-                        error = self._error(response.status_code, response.headers, content, model)
-                    else:
-                        decoder = SSEDecoder()
-                        async for chunk in response.aiter_bytes():
-                            for data in decoder.feed(chunk):
-                                event = self._event(data, model)
-                                # Disarmed before the first yield: the deadline must never
-                                # cancel the consumer's code between our events.
-                                deadline.disarm()
-                                yielded = True
-                                yield event
+                while True:
+                    left = None if yielded or until is None else until - time.monotonic()
+                    item = await exchange.next(left)
+                    kind = item[0]
+                    if kind == "chunk":
+                        for data in decoder.feed(item[1]):
+                            event = self._event(data, model)
+                            yielded = True
+                            yield event
+                    elif kind == "end":
                         for data in decoder.flush():
                             event = self._event(data, model, final=True)
-                            deadline.disarm()
                             yielded = True
                             yield event
                         return
-            except httpx.HTTPError as exc:
-                error = error_from_exception(exc, model=model)
-            except asyncio.CancelledError as exc:
-                if not deadline.owns(exc):
-                    raise
+                    elif kind == "status":
+                        error = self._error(item[1], item[2], item[3], model)
+                        break
+                    else:
+                        error = error_from_exception(item[1], model=model)
+                        break
+            except _DeadlineExceededError:
                 error = deadline_error(self.deadline, model=model)
             finally:
-                deadline.disarm()
+                # Early close, cancellation, a bad event: the connection goes, safely.
+                exchange.abandon()
             if yielded:
+                # Part of the answer already reached the caller: never retried.
                 _raise(_cut_short(error, model))
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
@@ -750,9 +902,10 @@ class Transport:
 
     def fetch(self, url: str) -> Downloaded:
         """Download a media URL to inline it (size-capped, same timeout, no auth header)."""
+        client = self.client
         deadline = _SyncDeadline(self.deadline)
         try:
-            with self.client.stream(
+            with client.stream(
                 "GET",
                 url,
                 timeout=self.timeout,
@@ -776,25 +929,29 @@ class Transport:
         _raise(_download_error(url, error))
 
     async def afetch(self, url: str) -> Downloaded:
-        deadline = _AsyncDeadline(self.deadline)
+        async def consume(response: httpx.Response) -> Downloaded:
+            _check_download(url, response)
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                _check_size(url, len(data))
+            return Downloaded(bytes(data), _content_type(response))
+
+        exchange = _AsyncExchange(
+            self.async_client,
+            "GET",
+            url,
+            consume=consume,
+            timeout=self.timeout,
+            follow_redirects=True,
+        )
         try:
-            async with self.async_client.stream(
-                "GET", url, timeout=self.timeout, follow_redirects=True
-            ) as response:
-                _check_download(url, response)
-                data = bytearray()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    _check_size(url, len(data))
-                return Downloaded(bytes(data), _content_type(response))
+            downloaded: Downloaded = await exchange.result(self.deadline)
+            return downloaded
         except httpx.HTTPError as exc:
             error = error_from_exception(exc, model=None)
-        except asyncio.CancelledError as exc:
-            if not deadline.owns(exc):
-                raise
+        except _DeadlineExceededError:
             error = deadline_error(self.deadline, model=None)
-        finally:
-            deadline.disarm()
         _raise(_download_error(url, error))
 
 
