@@ -171,8 +171,6 @@ CASES: list[Case] = [
          max_retries=1),
     Case("stall-exhausted", default=lambda: stall(seconds=STALL_S),
          expect=TokenhotTimeoutError, attempts=2, max_retries=1),
-    Case("slow-headers-exhausted", default=lambda: late(STALL_S),
-         expect=TokenhotTimeoutError, attempts=2, max_retries=1),
     Case("slow-body-exhausted", default=lambda: slow_body(0.04, SLOW, chunk_size=16),
          expect=TokenhotTimeoutError, attempts=2, max_retries=1, kinds=("invoke",)),
     Case("sse-stall-exhausted", default=lambda: stall(after_headers=True, seconds=STALL_S),
