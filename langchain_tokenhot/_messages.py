@@ -34,7 +34,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from ._exceptions import UnsupportedContentError
+from ._exceptions import ToolConversionError, UnsupportedContentError
 from ._media import MEDIA_BLOCK_TYPES, Downloaded, media_block_to_part, urls_to_download
 from ._wire import Content, Part, Role, SystemInstruction
 
@@ -90,21 +90,117 @@ def download_urls(messages: Sequence[BaseMessage]) -> list[str]:
     return urls
 
 
-class _Builder:
-    """Accumulates `contents`, merging consecutive turns of the same role."""
+class _Conversation:
+    """Accumulates one request's `contents` and `systemInstruction`, message by message.
 
-    __slots__ = ("contents",)
+    Consecutive turns of one role are merged, since Gemini wants them alternating.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = (
+        "contents",
+        "downloads",
+        "gemini3",
+        "sent_ids",
+        "system_parts",
+        "tool_names",
+        "turn_start",
+    )
+
+    def __init__(self, model: str, downloads: Mapping[str, Downloaded]) -> None:
         self.contents: list[Content] = []
+        self.system_parts: list[Part] = []
+        self.downloads = downloads
+        self.gemini3 = model.startswith("gemini-3")
+        # Function names of the calls seen so far, by call id (tool results need the name).
+        self.tool_names: dict[str, str] = {}
+        # Call ids that went out on a functionCall: a functionResponse carries its id only
+        # then, so the two always pair up (or neither has one).
+        self.sent_ids: set[str] = set()
+        # Index in `contents` where the current turn (from the last real user message) starts;
+        # only there does Gemini 3 validate function-call signatures.
+        self.turn_start = 0
 
-    def add(self, role: Role, parts: list[Part]) -> None:
+    def add(self, role: Role, parts: list[Part], *, user_turn: bool = False) -> None:
         if not parts:
             return
         if self.contents and self.contents[-1]["role"] == role:
             self.contents[-1]["parts"].extend(parts)
         else:
             self.contents.append({"role": role, "parts": parts})
+        if user_turn:
+            self.turn_start = len(self.contents) - 1
+
+    def tool_result(
+        self, call_id: Any, name: str | None, content: Any, *, error: bool, where: str
+    ) -> None:
+        self.add(
+            "user",
+            _function_response_parts(
+                _tool_name(self.tool_names, call_id, name, where),
+                call_id if call_id in self.sent_ids else None,
+                content,
+                error=error,
+                where=where,
+                downloads=self.downloads,
+                nested_media=self.gemini3,
+            ),
+        )
+
+    def message(self, message: BaseMessage, where: str) -> None:
+        downloads = self.downloads
+        if isinstance(message, SystemMessage):
+            self.system_parts.extend(_user_parts(message.content, where, downloads))
+        elif isinstance(message, HumanMessage):
+            content = message.content
+            if isinstance(content, list) and any(_is_tool_result(b) for b in content):
+                # Anthropic-format tool results ride in a human message.
+                for block in content:
+                    if _is_tool_result(block):
+                        self.tool_result(
+                            block.get("tool_use_id"),  # type: ignore[union-attr]
+                            None,
+                            block.get("content") or "",  # type: ignore[union-attr]
+                            error=bool(block.get("is_error")),  # type: ignore[union-attr]
+                            where=where,
+                        )
+                content = [b for b in content if not _is_tool_result(b)]
+            self.add("user", _user_parts(content, where, downloads), user_turn=True)
+        elif isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                if call_id := call.get("id"):
+                    self.tool_names[call_id] = call["name"]
+            parts = _model_parts(message, where, downloads)
+            self.sent_ids.update(
+                p["functionCall"]["id"] for p in parts if "id" in p.get("functionCall", ())
+            )
+            self.add("model", parts)
+        elif isinstance(message, ToolMessage):
+            self.tool_result(
+                message.tool_call_id,
+                message.name,
+                message.content,
+                error=message.status == "error",
+                where=where,
+            )
+        elif isinstance(message, FunctionMessage):
+            self.tool_result(None, message.name, message.content, error=False, where=where)
+        elif isinstance(message, ChatMessage):
+            role = message.role.lower()
+            if role == "system":
+                self.system_parts.extend(_user_parts(message.content, where, downloads))
+            elif role in ("user", "human"):
+                self.add("user", _user_parts(message.content, where, downloads), user_turn=True)
+            elif role in ("assistant", "ai", "model"):
+                self.add("model", _user_parts(message.content, where, downloads))
+            else:
+                raise UnsupportedContentError(
+                    f"{where}: ChatMessage role {message.role!r} has no Gemini equivalent; use "
+                    "'system', 'user' or 'assistant'."
+                )
+        else:
+            raise UnsupportedContentError(
+                f"{where}: {type(message).__name__} cannot be sent to Gemini."
+            )
 
 
 def convert_messages(
@@ -124,109 +220,29 @@ def convert_messages(
         UnsupportedContentError: a message or block cannot be expressed for Gemini, or nothing
             is left to send.
     """
-    downloads = downloads or {}
-    system_parts: list[Part] = []
-    builder = _Builder()
-    tool_names: dict[str, str] = {}
-    # Call ids that went out on a functionCall: a functionResponse carries its id only then,
-    # so the two always pair up (or neither has one).
-    sent_ids: set[str] = set()
-    gemini3 = model.startswith("gemini-3")
-    # Index into `builder.contents` where the current turn (after the last real user message)
-    # starts; only there does Gemini 3 validate function-call signatures.
-    turn_start = 0
-
+    conversation = _Conversation(model, downloads or {})
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
-        if isinstance(message, SystemMessage):
-            system_parts.extend(_user_parts(message.content, where, downloads))
-        elif isinstance(message, HumanMessage):
-            content = message.content
-            if isinstance(content, list) and any(_is_tool_result(b) for b in content):
-                # Anthropic-format tool results ride in a human message.
-                for block in content:
-                    if _is_tool_result(block):
-                        call_id = block.get("tool_use_id")  # type: ignore[union-attr]
-                        builder.add(
-                            "user",
-                            _function_response_parts(
-                                _tool_name(tool_names, call_id, None, where),
-                                call_id if call_id in sent_ids else None,
-                                block.get("content") or "",  # type: ignore[union-attr]
-                                error=bool(block.get("is_error")),  # type: ignore[union-attr]
-                                where=where,
-                                downloads=downloads,
-                                nested_media=gemini3,
-                            ),
-                        )
-                content = [b for b in content if not _is_tool_result(b)]
-            parts = _user_parts(content, where, downloads)
-            if parts:
-                builder.add("user", parts)
-                turn_start = len(builder.contents) - 1
-        elif isinstance(message, AIMessage):
-            for call in message.tool_calls:
-                if call_id := call.get("id"):
-                    tool_names[call_id] = call["name"]
-            parts = _model_parts(message, where, downloads)
-            sent_ids.update(
-                p["functionCall"]["id"] for p in parts if "id" in p.get("functionCall", ())
-            )
-            builder.add("model", parts)
-        elif isinstance(message, ToolMessage):
-            builder.add(
-                "user",
-                _function_response_parts(
-                    _tool_name(tool_names, message.tool_call_id, message.name, where),
-                    message.tool_call_id if message.tool_call_id in sent_ids else None,
-                    message.content,
-                    error=message.status == "error",
-                    where=where,
-                    downloads=downloads,
-                    nested_media=gemini3,
-                ),
-            )
-        elif isinstance(message, FunctionMessage):
-            builder.add(
-                "user",
-                _function_response_parts(
-                    message.name,
-                    None,
-                    message.content,
-                    error=False,
-                    where=where,
-                    downloads=downloads,
-                    nested_media=gemini3,
-                ),
-            )
-        elif isinstance(message, ChatMessage):
-            role = message.role.lower()
-            if role == "system":
-                system_parts.extend(_user_parts(message.content, where, downloads))
-            elif role in ("user", "human"):
-                builder.add("user", _user_parts(message.content, where, downloads))
-                turn_start = len(builder.contents) - 1
-            elif role in ("assistant", "ai", "model"):
-                builder.add("model", _user_parts(message.content, where, downloads))
-            else:
-                raise UnsupportedContentError(
-                    f"{where}: ChatMessage role {message.role!r} has no Gemini equivalent; use "
-                    "'system', 'user' or 'assistant'."
-                )
-        else:
+        try:
+            conversation.message(message, where)
+        except (UnsupportedContentError, ToolConversionError):
+            raise
+        except (KeyError, IndexError, AttributeError, TypeError, ValueError) as exc:
+            # A block of a shape we do not know (a list where a dict belongs...): name it.
             raise UnsupportedContentError(
-                f"{where}: {type(message).__name__} cannot be sent to Gemini."
-            )
-
-    if gemini3:
-        _add_bypass_signatures(builder.contents, max(turn_start, 0))
-    if not builder.contents:
+                f"{where}: cannot convert this {type(message).__name__} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+    contents = conversation.contents
+    if conversation.gemini3:
+        _add_bypass_signatures(contents, conversation.turn_start)
+    if not contents:
         raise UnsupportedContentError(
             "Nothing to send: the conversation has no user, assistant or tool message with "
             "content (Gemini needs at least one non-empty turn besides system messages)."
         )
-    system = {"parts": system_parts} if system_parts else None
-    return system, builder.contents  # type: ignore[return-value]
+    parts = conversation.system_parts
+    return ({"parts": parts} if parts else None), contents
 
 
 def _is_tool_result(block: Any) -> bool:

@@ -129,8 +129,12 @@ def parse_parts(parts: list[Part], parsed: ParsedParts | None = None) -> ParsedP
     out = parsed or ParsedParts()
     for part in parts:
         sig = part.get("thoughtSignature")
+        if sig is not None and not isinstance(sig, str):
+            raise TypeError("thoughtSignature is not a string")
         if "text" in part:
             text = part["text"]
+            if not isinstance(text, str):
+                raise TypeError("part text is not a string")
             if part.get("thought"):
                 block: dict[str, Any] = {"type": "thinking", "thinking": text}
                 if sig:
@@ -338,9 +342,7 @@ def check_shape(response: Any) -> GenerateContentResponse:
         isinstance(candidates, list) and all(isinstance(c, dict) for c in candidates)
     ):
         raise TokenhotResponseError(
-            "malformed response: `candidates` is not a list of objects",
-            status_code=200,
-            body=str(response)[:500],
+            "malformed response: `candidates` is not a list of objects", status_code=200
         )
     for candidate in candidates or ():
         content = candidate.get("content")
@@ -354,7 +356,6 @@ def check_shape(response: Any) -> GenerateContentResponse:
             raise TokenhotResponseError(
                 "malformed response: candidate `content.parts` is not a list of objects",
                 status_code=200,
-                body=str(response)[:500],
             )
     usage = response.get("usageMetadata")
     if usage is not None and not isinstance(usage, dict):
@@ -364,10 +365,36 @@ def check_shape(response: Any) -> GenerateContentResponse:
     return response  # type: ignore[return-value]
 
 
+_MALFORMED = (KeyError, IndexError, AttributeError, TypeError, ValueError)
+"""What reading a body of unexpected shape raises; reported as `TokenhotResponseError`."""
+
+
+def malformed(exc: Exception, model: str) -> TokenhotResponseError:
+    """The error for a 200 body whose shape our parser does not know."""
+    return TokenhotResponseError(
+        f"malformed response from the server ({type(exc).__name__}: {exc})",
+        status_code=200,
+        model=model,
+    )
+
+
 def messages_from_response(
     response: GenerateContentResponse, requested_model: str
 ) -> list[tuple[AIMessage, dict[str, Any]]]:
-    """One `(AIMessage, generation_info)` per candidate (one empty message if none)."""
+    """One `(AIMessage, generation_info)` per candidate (one empty message if none).
+
+    Raises:
+        TokenhotResponseError: the body does not have the documented shape.
+    """
+    try:
+        return _messages_from_response(response, requested_model)
+    except _MALFORMED as exc:
+        raise malformed(exc, requested_model) from None
+
+
+def _messages_from_response(
+    response: GenerateContentResponse, requested_model: str
+) -> list[tuple[AIMessage, dict[str, Any]]]:
     shared = response_metadata(response, requested_model)
     usage = usage_from_wire(response.get("usageMetadata"))
     response_id = response.get("responseId")

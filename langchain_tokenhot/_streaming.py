@@ -28,11 +28,13 @@ from langchain_core.outputs import ChatGenerationChunk
 from ._exceptions import TokenhotResponseError
 from ._messages import FUNCTION_CALL_SIGNATURES_KEY
 from ._response import (
+    _MALFORMED,
     MODEL_PROVIDER,
     ParsedParts,
     blocked_prompt_metadata,
     candidate_metadata,
     grounding_char_offsets,
+    malformed,
     new_tool_call_id,
     parse_parts,
     snake_keys,
@@ -114,7 +116,17 @@ class StreamAssembler:
         return self._block_index
 
     def feed(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
-        """The chunk for one event, or None when the event carries no content."""
+        """The chunk for one event, or None when the event carries no content.
+
+        Raises:
+            TokenhotResponseError: the event does not have the documented shape.
+        """
+        try:
+            return self._feed(event)
+        except _MALFORMED as exc:
+            raise malformed(exc, self._model) from None
+
+    def _feed(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
         if usage := event.get("usageMetadata"):
             self._usage = usage
         if version := event.get("modelVersion"):
@@ -205,7 +217,17 @@ class StreamAssembler:
         return ChatGenerationChunk(message=message)
 
     def finish(self) -> ChatGenerationChunk:
-        """The closing chunk with usage and metadata; raises if the stream was cut short."""
+        """The closing chunk with usage and metadata.
+
+        Raises:
+            TokenhotResponseError: the stream was cut short, or its metadata is malformed.
+        """
+        try:
+            return self._finish()
+        except _MALFORMED as exc:
+            raise malformed(exc, self._model) from None
+
+    def _finish(self) -> ChatGenerationChunk:
         meta: dict[str, Any] = {
             "model_name": self._model_version or self._model,
             "model_provider": MODEL_PROVIDER,

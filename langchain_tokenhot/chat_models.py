@@ -34,6 +34,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
+from ._exceptions import TokenhotResponseError
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
 from ._profiles import profile_for
@@ -438,10 +439,10 @@ class ChatTokenhotGemini(BaseChatModel):
         request = {"generateContentRequest": {"model": f"models/{model}", **body}}
         response = transport.post_json(model, "countTokens", orjson.dumps(request))
         if not isinstance(response, dict) or not isinstance(response.get("totalTokens"), int):
-            from ._exceptions import TokenhotResponseError
-
+            # The body itself is not quoted: it could echo anything, the key included.
+            keys = sorted(response) if isinstance(response, dict) else type(response).__name__
             raise TokenhotResponseError(
-                f"countTokens answered without totalTokens: {str(response)[:200]}",
+                f"countTokens answered without an integer totalTokens (got {keys})",
                 status_code=200,
                 model=model,
             )

@@ -236,11 +236,6 @@ async def test_no_key_in_errors_or_logs(
     assert debug_logs.records  # DEBUG records were produced and scanned
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_response.check_shape copies the raw 200 body into TokenhotResponseError.body "
-    "unscrubbed (str(response)[:500]); a body echoing the key leaks it",
-)
 def test_no_key_in_wrong_shape_200_error(server: FakeGemini) -> None:
     server.default = json_response({"candidates": f"echo {SECRET}"})
     with pytest.raises(TokenhotError) as info:
@@ -248,11 +243,6 @@ def test_no_key_in_wrong_shape_200_error(server: FakeGemini) -> None:
     assert leaks(info.value) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chat_models.get_num_tokens_from_messages puts str(response)[:200] of a "
-    "countTokens answer without totalTokens into the error message unscrubbed",
-)
 def test_no_key_in_count_tokens_error(server: FakeGemini) -> None:
     server.default = json_response({"totalTokens": f"echo {SECRET}"})
     with pytest.raises(TokenhotError) as info:

@@ -6,12 +6,10 @@ For any input, the message converter may only raise `UnsupportedContentError` or
 `ValidationError` from deep inside. Inputs: nested content blocks with known and unknown types,
 unicode, huge strings, and JSON of every odd shape.
 
-Two layers:
-
-* "well-typed" strategies (right JSON types at the known keys, anything else everywhere else)
-  must pass today;
-* "anything goes" strategies, plus one minimal reproduction per known crash, are `xfail`
-  (strict) until the converter/parsers are hardened; each reason names the input.
+Two layers: "well-typed" strategies (right JSON types at the known keys, anything else
+everywhere else) and "anything goes" strategies; plus, as regression tests, the minimal inputs
+of every crash these strategies once found (before the converter and parsers reported unknown
+shapes as our typed errors).
 
 Hypothesis runs derandomized with no example database, so results are reproducible.
 """
@@ -62,8 +60,8 @@ FUZZ = settings(
     ],
 )
 
-# The "anything goes" tests fail today (xfail): stop at the first failure instead of spending
-# seconds shrinking it; the minimal inputs are spelled out at the end of the file.
+# "Anything goes" inputs: no shrinking phase, so a failure is reported fast; the minimal
+# inputs of past failures are spelled out at the end of the file.
 WILD = settings(FUZZ, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 # -- building blocks -------------------------------------------------------------------------
@@ -291,10 +289,6 @@ def test_well_typed_messages_convert_or_raise_documented_errors(
     _convert(history, model)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_messages crashes on odd block values; see the minimal reproductions below",
-)
 @WILD
 @given(st.lists(messages(wild_block(), wild=True), min_size=1, max_size=4), MODELS)
 def test_any_message_content_converts_or_raises_documented_errors(
@@ -492,10 +486,6 @@ def test_well_typed_responses_parse(response: dict[str, Any]) -> None:
     _parse(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_response crashes on JSON of the wrong types; see the minimal reproductions below",
-)
 @WILD
 @given(wild_response)
 def test_any_response_json_parses_or_raises_response_error(response: Any) -> None:
@@ -522,10 +512,6 @@ def test_well_typed_stream_events_assemble(events: list[dict[str, Any]], blocks:
     _assemble(events, blocks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_streaming crashes on events of the wrong types; see the minimal reproductions below",
-)
 @WILD
 @given(
     st.lists(wild_response.filter(lambda e: isinstance(e, dict)), min_size=1, max_size=3),
@@ -642,29 +628,21 @@ def _part(*parts: Any) -> dict[str, Any]:
     return {"candidates": [{"content": {"parts": list(parts)}, "finishReason": "STOP"}]}
 
 
-def _known_bug(where: str, what: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=f"{where}: {what}")
-
-
 MESSAGE_CRASHES = [
     pytest.param(
         [HumanMessage(content=[{"type": ["x"]}])],
-        marks=_known_bug("_messages._user_parts", "TypeError unhashable block type (list)"),
         id="human-block-type-is-a-list",
     ),
     pytest.param(
         [SystemMessage(content=[{"type": {}}]), HumanMessage("hi")],
-        marks=_known_bug("_messages._user_parts", "TypeError unhashable block type (dict)"),
         id="system-block-type-is-a-dict",
     ),
     pytest.param(
         [AIMessage(content=[{"type": {}}])],
-        marks=_known_bug("_messages._model_block_part", "TypeError unhashable block type"),
         id="ai-block-type-is-a-dict",
     ),
     pytest.param(
         [ToolMessage(content=[{"type": []}], tool_call_id="c", name="f")],
-        marks=_known_bug("_messages._function_response_parts", "TypeError unhashable type"),
         id="tool-block-type-is-a-list",
     ),
     pytest.param(
@@ -675,32 +653,26 @@ MESSAGE_CRASHES = [
                 additional_kwargs={FUNCTION_CALL_SIGNATURES_KEY: [1]},
             )
         ],
-        marks=_known_bug("_messages._model_parts", "AttributeError: signatures not a dict"),
         id="ai-signature-map-is-a-list",
     ),
     pytest.param(
         [AIMessage(content=[{"type": "tool_call", "id": {}}])],
-        marks=_known_bug("_messages._model_parts", "TypeError unhashable tool_call block id"),
         id="ai-tool-call-block-id-is-a-dict",
     ),
     pytest.param(
         [AIMessage(content=[{"type": "executable_code", "args": "x"}])],
-        marks=_known_bug("_messages._model_block_part", "AttributeError: args is a str"),
         id="ai-executable-code-args-is-a-str",
     ),
     pytest.param(
         [AIMessage(content=[{"type": "code_execution_result", "extras": "x"}])],
-        marks=_known_bug("_messages._model_block_part", "AttributeError: extras is a str"),
         id="ai-code-execution-result-extras-is-a-str",
     ),
     pytest.param(
         [AIMessage(content=[{"type": "code_execution_result", "outcome": []}])],
-        marks=_known_bug("_messages._outcome_name", "TypeError unhashable outcome"),
         id="ai-code-execution-outcome-is-a-list",
     ),
     pytest.param(
         [AIMessage(content=[{"type": "gemini_part", "part": "x"}])],
-        marks=_known_bug("_messages._model_block_part", "bare ValueError from dict('x')"),
         id="ai-gemini-part-is-a-str",
     ),
     pytest.param(
@@ -709,7 +681,6 @@ MESSAGE_CRASHES = [
                 content=[{"type": "non_standard", "value": {"type": "gemini_part", "part": 5}}]
             )
         ],
-        marks=_known_bug("_messages._non_standard_part", "TypeError from dict(5)"),
         id="non-standard-gemini-part-is-an-int",
     ),
 ]
@@ -723,67 +694,54 @@ def test_known_converter_crash(history: list[BaseMessage]) -> None:
 RESPONSE_CRASHES = [
     pytest.param(
         {"promptFeedback": [1]},
-        marks=_known_bug("_response.blocked_prompt_metadata", "AttributeError: not a dict"),
         id="prompt-feedback-is-a-list",
     ),
     pytest.param(
         {"candidates": [{"groundingMetadata": [1]}]},
-        marks=_known_bug("_response.grounding_char_offsets", "AttributeError: not a dict"),
         id="grounding-metadata-is-a-list",
     ),
     pytest.param(
         _part({"text": 1}),
-        marks=_known_bug("_response.content_of", "TypeError joining a non-str text"),
         id="part-text-is-an-int",
     ),
     pytest.param(
         _part({"functionCall": "x"}),
-        marks=_known_bug("_response.parse_parts", "AttributeError: functionCall is a str"),
         id="function-call-is-a-str",
     ),
     pytest.param(
         _part({"functionCall": {"name": 1}}),
-        marks=_known_bug("_response.parse_parts", "pydantic ValidationError: name not a str"),
         id="function-call-name-is-an-int",
     ),
     pytest.param(
         _part({"inlineData": "x"}),
-        marks=_known_bug("_response.parse_parts", "AttributeError: inlineData is a str"),
         id="inline-data-is-a-str",
     ),
     pytest.param(
         _part({"inlineData": {"mimeType": 1, "data": "AA=="}}),
-        marks=_known_bug("_response.parse_parts", "AttributeError: mimeType.startswith"),
         id="inline-data-mime-type-is-an-int",
     ),
     pytest.param(
         _part({"executableCode": "x"}),
-        marks=_known_bug("_response.parse_parts", "AttributeError: executableCode is a str"),
         id="executable-code-is-a-str",
     ),
     pytest.param(
         _part({"codeExecutionResult": {"outcome": []}}),
-        marks=_known_bug("_response.parse_parts", "TypeError unhashable outcome"),
         id="code-execution-outcome-is-a-list",
     ),
     pytest.param(
         _part({"fileData": "x"}),
-        marks=_known_bug("_response.parse_parts", "AttributeError: fileData is a str"),
         id="file-data-is-a-str",
     ),
     pytest.param(
         {"usageMetadata": {"promptTokenCount": None}},
-        marks=_known_bug("_response.usage_from_wire", "TypeError adding None"),
         id="usage-count-is-null",
     ),
     pytest.param(
         {"usageMetadata": {"promptTokensDetails": [{"modality": "AUDIO", "tokenCount": "x"}]}},
-        marks=_known_bug("_response._modality_count", "TypeError adding a str"),
         id="usage-detail-count-is-a-str",
     ),
     pytest.param(
         {"responseId": {}},
-        marks=_known_bug("_response.messages_from_response", "pydantic ValidationError on id"),
         id="response-id-is-an-object",
     ),
 ]
@@ -798,32 +756,26 @@ _STOP = {"candidates": [{"content": {"parts": [{"text": "a"}]}, "finishReason": 
 STREAM_CRASHES = [
     pytest.param(
         [{"promptFeedback": [1]}],
-        marks=_known_bug("_streaming.StreamAssembler.feed", "AttributeError: not a dict"),
         id="prompt-feedback-is-a-list",
     ),
     pytest.param(
         [{**_STOP, "usageMetadata": [1]}],
-        marks=_known_bug("_streaming.StreamAssembler.finish", "AttributeError in usage"),
         id="usage-is-a-list",
     ),
     pytest.param(
         [{**_STOP, "responseId": {"a": 1}}],
-        marks=_known_bug("_streaming.StreamAssembler._chunk", "pydantic ValidationError on id"),
         id="response-id-is-an-object",
     ),
     pytest.param(
         [{"candidates": [{"content": {"parts": [{"text": 1}]}, "finishReason": "STOP"}]}],
-        marks=_known_bug("_streaming.StreamAssembler._chunk", "TypeError joining (plain mode)"),
         id="part-text-is-an-int",
     ),
     pytest.param(
         [{"candidates": [{"content": {"parts": [{"functionCall": "x"}]}}]}],
-        marks=_known_bug("_response.parse_parts", "AttributeError: functionCall is a str"),
         id="function-call-is-a-str",
     ),
     pytest.param(
         [{"candidates": [{"groundingMetadata": [1], "finishReason": "STOP"}]}],
-        marks=_known_bug("_streaming / grounding_char_offsets", "AttributeError: not a dict"),
         id="grounding-metadata-is-a-list",
     ),
 ]
