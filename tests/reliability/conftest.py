@@ -24,8 +24,8 @@ SECRET = "AIzaSyRELIABILITY-secret_0123456789abcdefXYZ"
 TIMEOUT = 0.2
 """`timeout` of the models in the fault suite (seconds per attempt)."""
 INITIAL_BACKOFF = 0.04
-MAX_BACKOFF = 0.16
-MAX_RETRY_DELAY = 0.25
+MAX_BACKOFF = 0.12
+MAX_RETRY_DELAY = 0.15
 SLACK = 1.0
 """Allowance on top of every computed time bound (a busy 2-core CI machine)."""
 HANG_LIMIT = 15.0

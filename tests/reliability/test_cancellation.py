@@ -136,12 +136,12 @@ async def test_random_cancellation_points_never_leak(server: FakeGemini, kind: s
         return await llm.ainvoke("hi")
 
     outcomes: dict[str, int] = {}
-    for _ in range(80):
+    for _ in range(50):
         outcome = await _cancel_after(call(), rng.uniform(0.0, 0.008))
         name = type(outcome).__name__ if isinstance(outcome, BaseException) else "ok"
         outcomes[name] = outcomes.get(name, 0) + 1
         await _released_soon(server)
-    assert outcomes.get("CancelledError", 0) > 20, outcomes
+    assert outcomes.get("CancelledError", 0) > 15, outcomes
     assert set(outcomes) <= {"CancelledError", "ok"}, outcomes
     await _healthy_call(server)
 
@@ -152,7 +152,7 @@ async def test_random_deadlines_never_leak_async(server: FakeGemini, kind: str) 
     rng = random.Random(11)
     server.latency_s = 0.002
     outcomes: dict[str, int] = {}
-    for _ in range(80):
+    for _ in range(50):
         llm = make(server, timeout=rng.uniform(0.0005, 0.008), max_retries=0)
         try:
             if kind == "stream":

@@ -133,7 +133,7 @@ async def test_worst_case_stays_within_the_documented_bound(
     server: FakeGemini, flavour: str, fault: str
 ) -> None:
     """Every attempt fails as slowly as the server can make it: still within the bound."""
-    retries = 2
+    retries = 1
     if fault == "trickling-body":
         # 2 s per attempt if we only had httpx's per-read timeout.
         server.default = slow_body(0.04, text_response("y" * 800), chunk_size=16)
