@@ -9,7 +9,11 @@ The only module that touches httpx. Guarantees (documented in docs/reliability.m
   exponential backoff and jitter; a server's `Retry-After` header or Google's
   `RetryInfo.retryDelay` replaces the backoff, capped at `MAX_RETRY_DELAY` seconds.
   400/401/403/404 are never retried. A stream is retried only before its first event.
-* A call therefore takes at most `(max_retries + 1) * timeout + max_retries * MAX_RETRY_DELAY`.
+* `timeout` is a deadline for each whole attempt (a stream's: until its first event), not
+  just for each network read, so a call takes at most
+  `(max_retries + 1) * timeout + max_retries * MAX_RETRY_DELAY`.
+* Async exchanges run in tasks of their own, so a caller's cancellation (or our deadline)
+  never lands inside httpcore where it would leak a pool connection.
 * The API key lives only in request headers: it is scrubbed from error messages and bodies,
   httpx exceptions (whose requests carry the headers) are not chained, and nothing is logged
   with headers.
