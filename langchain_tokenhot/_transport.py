@@ -8,7 +8,8 @@ The only module that touches httpx. Guarantees (documented in docs/reliability.m
 * 408, 429, 5xx, connection errors and timeouts are retried up to `max_retries` times with
   exponential backoff and jitter; a server's `Retry-After` header or Google's
   `RetryInfo.retryDelay` replaces the backoff, capped at `MAX_RETRY_DELAY` seconds.
-  400/401/403/404 are never retried. A stream is retried only before its first event.
+  400/401/403/404 are never retried. A stream is retried only before its first event (an
+  `{"error": ...}` event in first place counts as an HTTP error with the event's code).
 * `timeout` is a deadline for each whole attempt (a stream's: until its first event), not
   just for each network read, so a call takes at most
   `(max_retries + 1) * timeout + max_retries * MAX_RETRY_DELAY`.
@@ -315,6 +316,25 @@ def error_from_event(
         details=scrub_json(details, secret) if isinstance(details, list) else None,
         model=model,
     )
+
+
+def error_from_first_event(
+    event: Mapping[str, Any], *, model: str | None, secret: str | None
+) -> TokenhotError:
+    """An `{"error": ...}` event before any output: the request failed as a whole.
+
+    Typed like an HTTP error with the event's `code` (a 503 or 429 is retried, a 400 is not);
+    without a usable code it is a `TokenhotResponseError`.
+    """
+    error = event.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+        try:
+            body = orjson.dumps(dict(event))
+        except TypeError:
+            body = b""
+        return error_from_response(code, {}, body, model=model, secret=secret)
+    return error_from_event(event, model=model, secret=secret)
 
 
 def backoff_delay(attempt: int, error: TokenhotError) -> float:
@@ -811,12 +831,12 @@ class Transport:
                         for chunk in response.iter_bytes():
                             deadline.check()
                             for data in decoder.feed(chunk):
-                                event = self._event(data, model)
+                                event = self._event(data, model, first=not yielded)
                                 deadline.disarm()
                                 yielded = True
                                 yield event
                         for data in decoder.flush():
-                            event = self._event(data, model, final=True)
+                            event = self._event(data, model, final=True, first=not yielded)
                             deadline.disarm()
                             yielded = True
                             yield event
@@ -825,6 +845,11 @@ class Transport:
                 error = self._exception(exc, deadline, model)
             except _DeadlineExceededError:
                 error = deadline_error(self.deadline, model=model)
+            except TokenhotError as exc:
+                # An error event before any output may be retried like an HTTP error.
+                if yielded or not exc.is_retryable:
+                    raise
+                error = exc
             finally:
                 deadline.disarm()
             if yielded:
@@ -858,12 +883,12 @@ class Transport:
                     kind = item[0]
                     if kind == "chunk":
                         for data in decoder.feed(item[1]):
-                            event = self._event(data, model)
+                            event = self._event(data, model, first=not yielded)
                             yielded = True
                             yield event
                     elif kind == "end":
                         for data in decoder.flush():
-                            event = self._event(data, model, final=True)
+                            event = self._event(data, model, final=True, first=not yielded)
                             yielded = True
                             yield event
                         return
@@ -875,6 +900,10 @@ class Transport:
                         break
             except _DeadlineExceededError:
                 error = deadline_error(self.deadline, model=model)
+            except TokenhotError as exc:
+                if yielded or not exc.is_retryable:
+                    raise
+                error = exc
             finally:
                 # Early close, cancellation, a bad event: the connection goes, safely.
                 exchange.abandon()
@@ -884,7 +913,9 @@ class Transport:
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
 
-    def _event(self, data: bytes, model: str, *, final: bool = False) -> dict[str, Any]:
+    def _event(
+        self, data: bytes, model: str, *, final: bool = False, first: bool = False
+    ) -> dict[str, Any]:
         try:
             event = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -902,7 +933,8 @@ class Transport:
                 )
             )
         if "error" in event:
-            _raise(error_from_event(event, model=model, secret=self._secret))
+            make = error_from_first_event if first else error_from_event
+            _raise(make(event, model=model, secret=self._secret))
         return event
 
     # -- media downloads ---------------------------------------------------------------------
