@@ -140,11 +140,17 @@ def history(n: int) -> list[BaseMessage]:
 @pytest.mark.parametrize("model", ["gemini-2.5-flash", "gemini-3-flash-preview"])
 def test_1000_message_history_converts_in_linear_time(model: str) -> None:
     small, large = history(500), history(1000)
-    t_small = _best_of(7, lambda: convert_messages(small, model=model))
-    t_large = _best_of(7, lambda: convert_messages(large, model=model))
+    # Milliseconds on a shared machine are noisy: a linear converter shows a ratio near 2 in at
+    # least one of three trials, a quadratic one near 4 in all of them.
+    trials = []
+    for _ in range(3):
+        t_small = _best_of(9, lambda: convert_messages(small, model=model))
+        t_large = _best_of(9, lambda: convert_messages(large, model=model))
+        trials.append((t_large / t_small, t_small, t_large))
+    ratio, t_small, t_large = min(trials)
     _, contents = convert_messages(large, model=model)
     assert sum(len(c["parts"]) for c in contents) == 999  # every message became a part
-    assert t_large / t_small < 3, f"500: {t_small * 1000:.1f} ms, 1000: {t_large * 1000:.1f} ms"
+    assert ratio < 3, f"500: {t_small * 1000:.1f} ms, 1000: {t_large * 1000:.1f} ms"
     assert t_large < 0.5
     print(f"\n{model}: 500 messages {t_small * 1000:.1f} ms, 1000 messages {t_large * 1000:.1f} ms")
 
