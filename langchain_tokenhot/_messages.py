@@ -320,7 +320,7 @@ def _user_parts(
             parts.append(_non_standard_part(block, block_where))
         elif block_type is None and set(block) & _PART_KEYS:
             # Already a Gemini part, e.g. {"inlineData": {...}}: pass it through.
-            parts.append(dict(block))  # type: ignore[arg-type]
+            parts.append(_raw_part(block, block_where))
         else:
             raise UnsupportedContentError(
                 f"{block_where}: content block type {block_type!r} is not supported here. "
@@ -342,12 +342,26 @@ _PART_KEYS = frozenset(
 )
 
 
+def _raw_part(value: Any, where: str) -> Part:
+    """A part given verbatim (already in Gemini's form): it must be a JSON object."""
+    try:
+        orjson.dumps(value)
+    except TypeError as exc:
+        raise UnsupportedContentError(
+            f"{where}: a Gemini part given as is must hold only JSON values ({exc}); pass "
+            "binary data base64-encoded, e.g. as an image/file block with 'base64'."
+        ) from None
+    if not isinstance(value, Mapping):
+        raise UnsupportedContentError(f"{where}: a Gemini part must be a dict, got {value!r:.40}")
+    return dict(value)  # type: ignore[return-value]
+
+
 def _non_standard_part(block: Mapping[str, Any], where: str) -> Part:
     value = block.get("value")
     if isinstance(value, Mapping) and set(value) & _PART_KEYS:
-        return dict(value)  # type: ignore[return-value]
+        return _raw_part(value, where)
     if isinstance(value, Mapping) and value.get("type") == "gemini_part":
-        return dict(value.get("part") or {})  # type: ignore[return-value]
+        return _raw_part(value.get("part") or {}, where)
     raise UnsupportedContentError(
         f"{where}: non_standard block whose value is not a Gemini part cannot be sent."
     )
@@ -461,7 +475,7 @@ def _model_block_part(
     elif block_type == "non_standard":
         return None if gemini_only else _non_standard_part(block, where)
     elif block_type == "gemini_part":
-        return None if gemini_only else dict(block.get("part") or {})  # type: ignore[return-value]
+        return None if gemini_only else _raw_part(block.get("part") or {}, where)
     elif block_type in _TOOL_CALL_BLOCK_TYPES or block_type in _SKIPPED_AI_BLOCK_TYPES:
         return None
     elif kind == "foreign":

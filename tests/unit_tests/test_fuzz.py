@@ -209,7 +209,7 @@ def typed_block(draw: st.DrawFn) -> dict[str, Any]:
 def wild_block(draw: st.DrawFn) -> dict[Any, Any]:
     """Anything dict-shaped: any JSON value at any key, `type` included.
 
-    JSON only: raw `bytes` in an untyped block are a known crash, reproduced (xfail) by
+    JSON only: raw `bytes` in an untyped block are covered by
     `test_untyped_gemini_part_holding_bytes_is_rejected_before_sending`.
     """
     keys = [*STR_FIELDS, "type", "extras", "args", "part", "value", "outcome", "image_url"]
@@ -696,13 +696,6 @@ def test_known_converter_crash(history: list[BaseMessage]) -> None:
     _convert_strict(history)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_messages._user_parts passes an untyped block holding a Gemini part key through "
-    "verbatim, bytes included: HumanMessage(content=[{'text': b'x'}]) converts to "
-    "{'text': b'x'} and invoke() then fails in orjson.dumps with a bare TypeError instead of "
-    "UnsupportedContentError",
-)
 @pytest.mark.parametrize(
     "block",
     [{"text": b"x"}, {"inlineData": {"mimeType": "image/png", "data": b"\x89PNG"}}],
