@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _transport
-from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest
+from tests.support.fake_gemini import FakeGemini, RecordedRequest
 
 SECRET = "AIzaSyRELIABILITY-secret_0123456789abcdefXYZ"
 """Shaped like a real Google key, so the key-pattern scans would also catch it."""
@@ -117,7 +117,3 @@ def assert_released(server: FakeGemini, client: httpx.Client | httpx.AsyncClient
     assert server.wait_until(lambda: server.open_connections <= 1, timeout=3.0), (
         f"{server.open_connections} connections still open at the server"
     )
-
-
-def scripted(stamps: Stamps, items: list[Action | Any]) -> list[Any]:
-    return [stamps.wrap(item) for item in items]
