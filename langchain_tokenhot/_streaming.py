@@ -46,6 +46,7 @@ from .audio import parse_pcm_mime, pcm_to_wav
 logger = logging.getLogger(__name__)
 
 _PROVIDER_META = {"model_provider": MODEL_PROVIDER}
+_CONTENT_KEYS = frozenset({"content", "index"})
 
 
 def streams_blocks(model: str, *, include_thoughts: bool | None) -> bool:
@@ -151,7 +152,8 @@ class StreamAssembler:
             # Its offsets refer to the whole answer: converted in finish(), once all is here.
             self._grounding = grounding
             candidate = {k: v for k, v in candidate.items() if k != "groundingMetadata"}
-        self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
+        if candidate.keys() - _CONTENT_KEYS:
+            self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
         content = candidate.get("content")
         parts = content.get("parts") if isinstance(content, dict) else None
         if not parts:
@@ -162,7 +164,23 @@ class StreamAssembler:
                 status_code=200,
                 model=self._model,
             )
+        if len(parts) == 1 and len(part := parts[0]) == 1 and type(text := part.get("text")) is str:
+            # Most events are one plain text delta: skip the general part parser.
+            return self._text_chunk(text) if text else None
         return self._chunk(parse_parts(parts))
+
+    def _text_chunk(self, text: str) -> ChatGenerationChunk:
+        self._answer.append(text)
+        self._saw_output = True
+        content: str | list[str | dict[str, Any]] = (
+            [{"type": "text", "text": text, "index": self._index_for("text", signed=False)}]
+            if self.blocks_mode
+            else text
+        )
+        message = AIMessageChunk(
+            content=content, response_metadata=dict(_PROVIDER_META), id=self._response_id
+        )
+        return ChatGenerationChunk(message=message)
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:
         self._answer.extend(b["text"] for b in parsed.blocks if b["type"] == "text")
