@@ -342,15 +342,20 @@ _PART_KEYS = frozenset(
 )
 
 
-def _raw_part(value: Any, where: str) -> Part:
-    """A part given verbatim (already in Gemini's form): it must be a JSON object."""
+def _require_json(value: Any, where: str) -> None:
+    """Values we pass through unchanged must be JSON (bytes are not): say so before sending."""
     try:
         orjson.dumps(value)
     except TypeError as exc:
         raise UnsupportedContentError(
-            f"{where}: a Gemini part given as is must hold only JSON values ({exc}); pass "
-            "binary data base64-encoded, e.g. as an image/file block with 'base64'."
+            f"{where}: content passed to Gemini as is must hold only JSON values ({exc}); "
+            "pass binary data base64-encoded, e.g. as an image/file block with 'base64'."
         ) from None
+
+
+def _raw_part(value: Any, where: str) -> Part:
+    """A part given verbatim (already in Gemini's form): it must be a JSON object."""
+    _require_json(value, where)
     if not isinstance(value, Mapping):
         raise UnsupportedContentError(f"{where}: a Gemini part must be a dict, got {value!r:.40}")
     return dict(value)  # type: ignore[return-value]
@@ -527,6 +532,8 @@ def _function_response_parts(
                 values.append(block.get("json"))
             else:
                 values.append(block)
+        if values:
+            _require_json(values, where)
         if values and not texts:
             value = values[0] if len(values) == 1 else values
         else:

@@ -696,13 +696,6 @@ def test_known_converter_crash(history: list[BaseMessage]) -> None:
     _convert_strict(history)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_messages._function_response_parts puts non-text content items of a ToolMessage "
-    "into functionResponse.response as they are, bytes included: ToolMessage(content=[{'a': "
-    "b'x'}], tool_call_id='c', name='f') converts to response={'a': b'x'} and invoke() then "
-    "fails in orjson.dumps with a bare TypeError instead of UnsupportedContentError",
-)
 @pytest.mark.parametrize(
     "content",
     [[{"a": b"x"}], [{"text": b""}], [{"type": "json", "json": {"a": b"x"}}]],
