@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_tokenhot import ChatTokenhotGemini
+from tests.capabilities import TokenhotCapabilities
 
 pytestmark = pytest.mark.vcr
 
@@ -71,11 +72,7 @@ def _collect(llm: ChatTokenhotGemini, messages: list[BaseMessage], *, stream: bo
     return full
 
 
-class TestChatTokenhotGeminiIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatTokenhotGemini]:
-        return ChatTokenhotGemini
-
+class TestChatTokenhotGeminiIntegration(TokenhotCapabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         building = os.environ.get("TOKENHOT_CASSETTE_BUILD") == "1"
@@ -91,38 +88,6 @@ class TestChatTokenhotGeminiIntegration(ChatModelIntegrationTests):
                 else DEFAULT_BASE_URL
             ),
         }
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
 
     @property
     def enable_vcr_tests(self) -> bool:

@@ -9,45 +9,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
-from langchain_tokenhot import ChatTokenhotGemini
+from tests.capabilities import TokenhotCapabilities
 
 
-class TestChatTokenhotGeminiUnit(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatTokenhotGemini]:
-        return ChatTokenhotGemini
-
+class TestChatTokenhotGeminiUnit(TokenhotCapabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "gemini-2.5-flash", "api_key": "test-key"}
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
