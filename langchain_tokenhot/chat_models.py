@@ -348,7 +348,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        response = transport.post_json(model, "generateContent", orjson.dumps(body))
+        response = transport.post_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
     async def _agenerate(
@@ -361,7 +361,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        response = await transport.apost_json(model, "generateContent", orjson.dumps(body))
+        response = await transport.apost_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
     def _stream_setup(
@@ -379,7 +379,7 @@ class ChatTokenhotGemini(BaseChatModel):
         blocks = streams_blocks(model, include_thoughts=include_thoughts) or bool(
             set(config.get("responseModalities", ())) - {"TEXT"}
         )
-        return model, orjson.dumps(body), StreamAssembler(model, blocks_mode=blocks)
+        return model, _encode(body), StreamAssembler(model, blocks_mode=blocks)
 
     def _stream(
         self,
@@ -440,7 +440,7 @@ class ChatTokenhotGemini(BaseChatModel):
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, None, {"tools": tools} if tools else {}, downloads)
         request = {"generateContentRequest": {"model": f"models/{model}", **body}}
-        response = transport.post_json(model, "countTokens", orjson.dumps(request))
+        response = transport.post_json(model, "countTokens", _encode(request))
         if not isinstance(response, dict) or not isinstance(response.get("totalTokens"), int):
             # The body itself is not quoted: it could echo anything, the key included.
             keys = sorted(response) if isinstance(response, dict) else type(response).__name__
@@ -537,6 +537,17 @@ class ChatTokenhotGemini(BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
+
+
+def _encode(body: Any) -> bytes:
+    """The request body as JSON bytes.
+
+    orjson hands back small outputs in a 4 KB allocation; a compact copy of a small body keeps
+    ~3.7 KB per in-flight request out of memory (measured with tracemalloc) for a copy of a few
+    hundred bytes. Large bodies (inline media) are not copied.
+    """
+    data = orjson.dumps(body)
+    return bytes(memoryview(data)) if len(data) < 65_536 else data
 
 
 class _Converted(list):  # type: ignore[type-arg]
