@@ -1078,7 +1078,7 @@ class FakeGemini:
         asyncio.set_event_loop(loop)
         try:
             self._server = loop.run_until_complete(
-                asyncio.start_server(self._handle, sock=sock, limit=_HEAD_LIMIT)
+                asyncio.start_server(self._handle, sock=sock, limit=_HEAD_LIMIT, backlog=1024)
             )
         except BaseException as exc:
             self._startup_error = exc
