@@ -832,8 +832,10 @@ class Transport:
                             deadline.check()
                             for data in decoder.feed(chunk):
                                 event = self._event(data, model, first=not yielded)
-                                deadline.disarm()
-                                yielded = True
+                                if not yielded:
+                                    # The deadline covers the wait for the first event only.
+                                    deadline.disarm()
+                                    yielded = True
                                 yield event
                         for data in decoder.flush():
                             event = self._event(data, model, final=True, first=not yielded)
