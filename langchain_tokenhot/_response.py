@@ -219,14 +219,19 @@ def additional_kwargs_of(parsed: ParsedParts) -> dict[str, Any]:
     if parsed.signatures:
         kwargs[FUNCTION_CALL_SIGNATURES_KEY] = parsed.signatures
     if parsed.audio:
-        # Same place and format as langchain-google-genai: core's translator turns it into a
-        # standard `audio` block (WAV) in `content_blocks`.
-        mime, _ = parsed.audio[0]
-        pcm = b"".join(base64.b64decode(data) for _, data in parsed.audio)
-        kwargs["audio"] = (
-            pcm if "wav" in mime else pcm_to_wav(pcm, sample_rate=parse_pcm_mime(mime))
-        )
+        kwargs["audio"] = audio_wav(parsed.audio)
     return kwargs
+
+
+def audio_wav(audio: list[tuple[str, str]]) -> bytes:
+    """The audio parts (mime type, base64) of a response as one WAV file.
+
+    Same place (`additional_kwargs["audio"]`) and format as langchain-google-genai: core's
+    translator turns it into a standard `audio` block in `content_blocks`.
+    """
+    mime = audio[0][0]
+    pcm = b"".join(base64.b64decode(data) for _, data in audio)
+    return pcm if "wav" in mime else pcm_to_wav(pcm, sample_rate=parse_pcm_mime(mime))
 
 
 def grounding_char_offsets(grounding: dict[str, Any], text: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ Gemini's streaming rules this module encodes (wire-format reference §0 and §6)
 
 from __future__ import annotations
 
-import base64
 import logging
 from typing import Any
 
@@ -31,17 +30,16 @@ from ._response import (
     _MALFORMED,
     MODEL_PROVIDER,
     ParsedParts,
+    audio_wav,
     blocked_prompt_metadata,
     candidate_metadata,
     grounding_char_offsets,
     malformed,
-    new_tool_call_id,
     parse_parts,
     snake_keys,
     usage_from_wire,
     warn_if_empty,
 )
-from .audio import parse_pcm_mime, pcm_to_wav
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +211,7 @@ class StreamAssembler:
                 ToolCallChunk(
                     name=call["name"],
                     args=orjson.dumps(call["args"]).decode(),
-                    id=call["id"] or new_tool_call_id(),
+                    id=call["id"],
                     index=self._tool_index,
                     type="tool_call_chunk",
                 )
@@ -271,11 +269,7 @@ class StreamAssembler:
             )
         additional_kwargs: dict[str, Any] = {}
         if self._audio:
-            mime = self._audio[0][0]
-            pcm = b"".join(base64.b64decode(data) for _, data in self._audio)
-            additional_kwargs["audio"] = (
-                pcm if "wav" in mime else pcm_to_wav(pcm, sample_rate=parse_pcm_mime(mime))
-            )
+            additional_kwargs["audio"] = audio_wav(self._audio)
         if not self._saw_output:
             empty = ParsedParts()
             warn_if_empty(meta, empty, self._model)

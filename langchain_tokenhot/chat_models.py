@@ -52,6 +52,7 @@ from ._streaming import StreamAssembler, streams_blocks
 from ._tools import convert_tools, function_names, json_schema_for_output, tool_choice_to_config
 from ._transport import Transport, normalize_base_url
 from ._version import __version__
+from ._wire import GenerateContentRequest
 
 DEFAULT_BASE_URL = "https://api.tokenhot.ai"
 DEFAULT_TIMEOUT = 300.0
@@ -284,7 +285,7 @@ class ChatTokenhotGemini(BaseChatModel):
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
         downloads: Mapping[str, Downloaded] | None = None,
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, GenerateContentRequest]:
         """(model, request body) for a call; raises ValueError on anything we cannot send."""
         options = self._options()
         for key, value in kwargs.items():
@@ -306,7 +307,7 @@ class ChatTokenhotGemini(BaseChatModel):
         if response_format := kwargs.get("response_format"):
             options.update(_response_format_options(response_format))
         system, contents = convert_messages(messages, model=model, downloads=downloads)
-        body: dict[str, Any] = {"contents": contents}
+        body: GenerateContentRequest = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system
         tools = kwargs.get("tools")
