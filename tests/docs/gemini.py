@@ -1,6 +1,6 @@
 """Gemini response bodies for the documentation examples, and request readers.
 
-Every body copies the shape of a recorded sample in `shared/gemini-samples/` (keys, where
+Every body copies the shape of a recorded sample in `tests/fixtures/gemini/` (keys, where
 signatures sit, cumulative stream usage, `thoughtsTokenCount`); only the words differ, so each
 example's answer fits its question. Which sample a builder copies is named in its docstring.
 """

@@ -5,7 +5,7 @@
 langchain-tests suite against it with `--record-mode=rewrite`. Nothing here is a recording of
 Tokenhot: every body is *built* from the documented wire format
 (`shared/reference/gemini-wire-format.md`), copying the shape (keys, key order, where signatures
-sit, cumulative stream usage) of a real recorded sample in `shared/gemini-samples/`, and every
+sit, cumulative stream usage) of a real recorded sample in `tests/fixtures/gemini/`, and every
 response says so in its `x-cassette-source` header, which the cassettes keep.
 
 What the responder answers, from the request alone (plus the current test's name, which the

@@ -65,8 +65,8 @@ Actions (factories return small frozen dataclasses; wire behaviour in brackets):
   HTTP/1.0 close-delimited bodies, ...; then FIN unless ``close=False``].
 - ``from_sample(name, status=None, delay_s=0.0)`` -- a recorded body from the samples dir:
   ``*.sse`` becomes ``sse(...)`` of its events, ``*.json`` becomes ``json_response`` (status from
-  ``error.code`` for ``error_*`` files). The dir is ``<repo>/../shared/gemini-samples`` unless
-  the ``GEMINI_SAMPLES_DIR`` environment variable is set. ``load_sample_json(name)``,
+  ``error.code`` for ``error_*`` files), read from ``tests/fixtures/gemini`` (each body has its
+  provenance note beside it). ``load_sample_json(name)``,
   ``load_sample_events(name)`` and ``parse_sse(data)`` give the parsed contents.
 
 A refused connection cannot be produced by a running server: ``unused_port()`` returns a
@@ -88,7 +88,6 @@ import asyncio
 import contextlib
 import http
 import logging
-import os
 import re
 import signal
 import socket
@@ -911,11 +910,8 @@ class DefaultResponder:
 
 
 def samples_dir() -> Path:
-    """``$GEMINI_SAMPLES_DIR`` or ``<repo>/../shared/gemini-samples``."""
-    env = os.environ.get("GEMINI_SAMPLES_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "gemini-samples"
+    """``tests/fixtures/gemini``: the recorded bodies copied into the repository."""
+    return Path(__file__).resolve().parents[1] / "fixtures" / "gemini"
 
 
 def sample_path(name: str) -> Path:
@@ -928,7 +924,7 @@ def sample_path(name: str) -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    raise FileNotFoundError(f"no Gemini sample {name!r} in {base} (set GEMINI_SAMPLES_DIR?)")
+    raise FileNotFoundError(f"no Gemini sample {name!r} in {base} ")
 
 
 def parse_sse(data: bytes) -> list[bytes]:

@@ -510,13 +510,15 @@ def test_samples(server: FakeGemini, client: httpx.Client) -> None:
     assert client.post(GEN).status_code == 503
 
 
-def test_samples_dir_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "mine.sse").write_bytes(b'data: {"x": 1}\n\ndata: {"x": 2}')
-    monkeypatch.setenv("GEMINI_SAMPLES_DIR", str(tmp_path))
-    assert samples_dir() == tmp_path
-    assert load_sample_events("mine") == [{"x": 1}, {"x": 2}]
+def test_samples_live_in_the_repository() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    assert samples_dir().is_relative_to(repo)
+    bodies = sorted(p for p in samples_dir().iterdir() if p.suffix in {".json", ".sse"})
+    assert len(bodies) > 40
+    for body in bodies:  # every copied body says where it was recorded
+        assert body.with_suffix(".source.txt").is_file(), body.name
     with pytest.raises(FileNotFoundError):
-        from_sample("text_basic")
+        from_sample("no_such_sample")
 
 
 def test_custom_action_subclass(server: FakeGemini, client: httpx.Client) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from langchain_tokenhot.audio import audio_block_to_wav, parse_pcm_mime, pcm_to_wav
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "gemini-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "gemini"
 
 
 def tone(frames: int, channels: int = 1, rate: int = 24000) -> bytes:
@@ -194,8 +194,6 @@ def test_audio_block_to_wav_errors(block: dict[str, Any], fragment: str) -> None
 
 def test_recorded_tts_sample() -> None:
     sample = SAMPLES / "tts_audio.json"
-    if not sample.exists():
-        pytest.skip("shared/gemini-samples not beside the repository")
     part = json.loads(sample.read_text())["candidates"][0]["content"]["parts"][0]["inlineData"]
     block = {"type": "audio", "base64": part["data"], "mime_type": part["mimeType"]}
     rate, channels, width, frames, pcm = read_wav(audio_block_to_wav(block))

@@ -1,4 +1,4 @@
-"""Response parsing against the real recorded Gemini bodies in shared/gemini-samples."""
+"""Response parsing against the real recorded Gemini bodies copied into tests/fixtures/gemini."""
 
 from __future__ import annotations
 

@@ -1102,7 +1102,7 @@ class TopModel(BaseModel):
     pages: list[MiddleModel] = Field(description="List of pages")
 
 
-# shared/gemini-samples/structured_output.request.json (accepted by Gemini), minus titles.
+# tests/fixtures/gemini/structured_output.request.json (accepted by Gemini), minus titles.
 TOP_MODEL_SCHEMA = {
     "$defs": {
         "MiddleModel": {
