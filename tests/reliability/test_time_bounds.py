@@ -20,9 +20,11 @@ from langchain_tokenhot import (
     TokenhotRateLimitError,
     TokenhotServerError,
     TokenhotTimeoutError,
+    _errors,
     _transport,
 )
-from langchain_tokenhot._transport import backoff_delay, error_from_response
+from langchain_tokenhot._errors import error_from_response
+from langchain_tokenhot._transport import backoff_delay
 from tests.reliability.conftest import SLACK, Stamps, call_bound, make
 from tests.support.fake_gemini import (
     DefaultResponder,
@@ -49,7 +51,7 @@ def test_shipped_constants_match_the_documentation(monkeypatch: pytest.MonkeyPat
     assert _transport.MAX_BACKOFF <= _transport.MAX_RETRY_DELAY
     default_timeout = ChatTokenhotGemini.model_fields["timeout"].default
     assert f"{default_timeout:g} s" in text
-    for status in sorted(_transport.RETRYABLE_STATUS):
+    for status in sorted(_errors.RETRYABLE_STATUS):
         assert str(status) in text
 
 

@@ -38,12 +38,13 @@ from langchain_tokenhot import (
     ToolConversionError,
     UnsupportedContentError,
 )
+from langchain_tokenhot._errors import error_from_response
 from langchain_tokenhot._media import MEDIA_BLOCK_TYPES, Downloaded, media_block_to_part
 from langchain_tokenhot._messages import FUNCTION_CALL_SIGNATURES_KEY, convert_messages
 from langchain_tokenhot._response import check_shape, messages_from_response
 from langchain_tokenhot._sse import SSEDecoder
 from langchain_tokenhot._streaming import StreamAssembler
-from langchain_tokenhot._transport import Transport, error_from_response
+from langchain_tokenhot._transport import Transport
 
 CONVERT_ERRORS = (UnsupportedContentError, ToolConversionError)
 PARSE_ERRORS = (TokenhotResponseError,)

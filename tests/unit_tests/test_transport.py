@@ -32,7 +32,8 @@ from langchain_tokenhot import (
     TokenhotResponseError,
     _transport,
 )
-from langchain_tokenhot._transport import backoff_delay, error_from_response
+from langchain_tokenhot._errors import error_from_response
+from langchain_tokenhot._transport import backoff_delay
 from tests.support.fake_gemini import (
     FakeGemini,
     close_without_response,

@@ -1,0 +1,238 @@
+"""HTTP error responses, transport failures and stream error events -> typed `TokenhotError`s.
+
+Pure: decisions on bytes, status codes and headers, no I/O, so every mapping is table-tested
+without a socket. Every text that goes into an exception is scrubbed of the API key first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import math
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from ._exceptions import (
+    TokenhotAuthenticationError,
+    TokenhotConnectionError,
+    TokenhotContextOverflowError,
+    TokenhotError,
+    TokenhotInvalidRequestError,
+    TokenhotNotFoundError,
+    TokenhotPermissionDeniedError,
+    TokenhotRateLimitError,
+    TokenhotResponseError,
+    TokenhotServerError,
+    TokenhotTimeoutError,
+)
+
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+_CONTEXT_OVERFLOW = re.compile(
+    r"exceeds the maximum number of tokens|input token count|token limit|context length|"
+    r"context window|prompt is too long|input is too long|too many tokens",
+    re.IGNORECASE,
+)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """Remove the API key from text we are about to put in an exception."""
+    if secret and secret in text:
+        text = text.replace(secret, "***")
+    return text
+
+
+def scrub_json(value: Any, secret: str | None) -> Any:
+    """`scrub` applied to every string (keys included) of a parsed JSON value."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return scrub(value, secret)
+    if isinstance(value, dict):
+        return {scrub_json(k, secret): scrub_json(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(v, secret) for v in value]
+    return value
+
+
+def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
+    """(message, status, details) from a Google-shaped, OpenAI-shaped or non-JSON body."""
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        data = data[0]
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        error = data["error"]
+        message = error.get("message")
+        status = error.get("status")
+        details = error.get("details") if isinstance(error.get("details"), list) else []
+        if isinstance(message, str) and message.lstrip().startswith("{"):
+            # A gateway re-wrapped Google's JSON error as a string: unwrap it.
+            inner_message, inner_status, inner_details = _parse_error_body(message.encode())
+            if inner_message:
+                return inner_message, inner_status or _str_or_none(status), inner_details or details
+        if status is None:
+            kind = error.get("type") or error.get("code")
+            status = str(kind) if kind not in (None, "") and not isinstance(kind, int) else None
+        return (str(message) if message is not None else None), _str_or_none(status), details
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return data["error"], None, []
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return data["message"], None, []
+    text = body.decode("utf-8", "replace")
+    if "<" in text and ">" in text:
+        text = _TAGS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    return (text[:300] or None), None, []
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _seconds(value: float) -> float | None:
+    """A server-supplied delay as a usable number of seconds (NaN is no answer)."""
+    if math.isnan(value):
+        return None
+    return max(0.0, value)
+
+
+def _retry_after_seconds(headers: Mapping[str, str], details: list[Any]) -> float | None:
+    """Seconds the server asked us to wait: `Retry-After` (seconds or HTTP date), else RetryInfo.
+
+    Values we cannot read are ignored (the normal backoff applies), never an error.
+    """
+    value = headers.get("retry-after", "").strip()
+    if value:
+        try:
+            return _seconds(float(value))
+        except ValueError:
+            pass
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:  # "-0000": UTC by RFC 5322
+                parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+            return max(0.0, parsed.timestamp() - time.time())
+    for detail in details:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = detail.get("retryDelay")
+            if isinstance(delay, (int, float)) and not isinstance(delay, bool):
+                return _seconds(float(delay))
+            if isinstance(delay, str) and delay.strip().endswith("s"):
+                try:
+                    return _seconds(float(delay.strip()[:-1]))
+                except ValueError:
+                    return None
+    return None
+
+
+def error_from_response(
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    model: str | None = None,
+    secret: str | None = None,
+) -> TokenhotError:
+    """The typed exception for a non-2xx response (every text in it scrubbed of `secret`)."""
+    message, status, details = _parse_error_body(body)
+    message = scrub(message or httpx.codes.get_reason_phrase(status_code) or "error", secret)
+    kwargs: dict[str, Any] = {
+        "status_code": status_code,
+        "status": scrub(status, secret) if status is not None else None,
+        "body": scrub(body.decode("utf-8", "replace"), secret)[:10_000] if body else None,
+        "details": scrub_json(details, secret),
+        "retry_after": _retry_after_seconds(headers, details),
+        "model": model,
+    }
+    cls: type[TokenhotError]
+    if status_code == 400:
+        reasons = {d.get("reason") for d in details if isinstance(d, dict)} - {None}
+        if "API_KEY_INVALID" in {r for r in reasons if isinstance(r, str)} or (
+            "API key not valid" in message
+        ):
+            cls = TokenhotAuthenticationError
+        elif _CONTEXT_OVERFLOW.search(message):
+            cls = TokenhotContextOverflowError
+        else:
+            cls = TokenhotInvalidRequestError
+    elif status_code == 401:
+        cls = TokenhotAuthenticationError
+    elif status_code == 403:
+        cls = TokenhotPermissionDeniedError
+    elif status_code == 404:
+        cls = TokenhotNotFoundError
+    elif status_code == 429:
+        cls = TokenhotRateLimitError
+    elif status_code in RETRYABLE_STATUS or status_code >= 500:
+        cls = TokenhotServerError
+    elif 400 <= status_code < 500:
+        cls = TokenhotInvalidRequestError
+    else:
+        cls = TokenhotResponseError
+    return cls(message, **kwargs)
+
+
+def error_from_exception(exc: httpx.HTTPError, *, model: str | None) -> TokenhotError:
+    """Map an httpx transport error. Its text is kept, its request (auth headers) is not."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return TokenhotTimeoutError(f"request timed out ({detail})", model=model)
+    return TokenhotConnectionError(f"connection failed ({detail})", model=model)
+
+
+def deadline_error(seconds: float | None, *, model: str | None) -> TokenhotTimeoutError:
+    """An attempt that outlived its `timeout` (a whole-attempt deadline, not one slow read)."""
+    return TokenhotTimeoutError(f"no complete answer within the {seconds:g} s timeout", model=model)
+
+
+def error_from_event(
+    event: Mapping[str, Any], *, model: str | None, secret: str | None
+) -> TokenhotResponseError:
+    """An `{"error": {...}}` event that arrived inside a 200 stream."""
+    error = event.get("error")
+    if not isinstance(error, dict):
+        error = {"message": str(error)}
+    message = scrub(str(error.get("message") or "error event in stream"), secret)
+    code = error.get("code")
+    status = _str_or_none(error.get("status"))
+    details = error.get("details")
+    return TokenhotResponseError(
+        f"the stream reported an error: {message}",
+        status_code=code if isinstance(code, int) and not isinstance(code, bool) else 200,
+        status=scrub(status, secret) if status is not None else None,
+        details=scrub_json(details, secret) if isinstance(details, list) else None,
+        model=model,
+    )
+
+
+def error_from_first_event(
+    event: Mapping[str, Any], *, model: str | None, secret: str | None
+) -> TokenhotError:
+    """An `{"error": ...}` event before any output: the request failed as a whole.
+
+    Typed like an HTTP error with the event's `code` (a 503 or 429 is retried, a 400 is not);
+    without a usable code it is a `TokenhotResponseError`.
+    """
+    error = event.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+        try:
+            body = orjson.dumps(dict(event))
+        except TypeError:
+            body = b""
+        return error_from_response(code, {}, body, model=model, secret=secret)
+    return error_from_event(event, model=model, secret=secret)
