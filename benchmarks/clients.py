@@ -13,7 +13,7 @@
 
 Every client gets the same input (a system message and a short human message) and the same
 server; all httpx clients that we build ourselves use the pool limits of langchain-tokenhot's
-shared clients (read from ``langchain_tokenhot._transport._LIMITS``; 30 s connect timeout) so
+shared clients (read from ``langchain_tokenhot._pool.LIMITS``; 30 s connect timeout) so
 that pooling is not what differs. ``genai`` gets the same pool size through ``client_args``.
 """
 
@@ -50,7 +50,7 @@ def _tokenhot_limits() -> tuple[int, int]:
     """(max connections, max idle connections) of langchain-tokenhot's shared pools, so that
     every client we build pools the same way."""
     try:
-        from langchain_tokenhot._transport import _LIMITS
+        from langchain_tokenhot._pool import LIMITS as _LIMITS
 
         return int(_LIMITS.max_connections or 1000), int(_LIMITS.max_keepalive_connections or 20)
     except (ImportError, AttributeError, TypeError):

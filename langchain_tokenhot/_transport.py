@@ -30,10 +30,8 @@ import logging
 import math
 import random
 import socket
-import ssl
 import threading
 import time
-import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, NoReturn
 
@@ -55,6 +53,7 @@ from ._exceptions import (
     TokenhotTimeoutError,
 )
 from ._media import Downloaded
+from ._pool import shared_async_client, shared_client
 from ._sse import SSEDecoder
 
 logger = logging.getLogger("langchain_tokenhot")
@@ -65,57 +64,6 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for media URLs we download to inline (Gemini's inline request limit)."""
-
-_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
-"""Many concurrent calls, few idle connections kept: httpcore's pool scans its idle connections
-for every connection on each request (O(idle x total)), so 100 idle connections made a second
-wave of 200 concurrent calls cost ~5 s of event-loop CPU against ~1.5 s with 20."""
-_sync_client: httpx.Client | None = None
-_sync_lock = threading.Lock()
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-_ssl_context: ssl.SSLContext | None = None
-
-
-def _shared_ssl_context() -> ssl.SSLContext:
-    """httpx's default verifying context, built once: loading the CA bundle takes ~0.1 s, which
-    every new client (one per event loop) would otherwise pay again."""
-    global _ssl_context
-    if _ssl_context is None:
-        with _sync_lock:
-            if _ssl_context is None:
-                _ssl_context = httpx.create_ssl_context()
-    return _ssl_context
-
-
-def shared_client() -> httpx.Client:
-    """The process-wide pooled client (created on first use)."""
-    global _sync_client
-    if _sync_client is None:
-        context = _shared_ssl_context()
-        with _sync_lock:
-            if _sync_client is None:
-                _sync_client = httpx.Client(limits=_LIMITS, follow_redirects=False, verify=context)
-    return _sync_client
-
-
-def shared_async_client() -> httpx.AsyncClient:
-    """The pooled async client of the running event loop.
-
-    Connections belong to the loop that opened them, so each loop gets its own client; it is
-    dropped with its loop (many test suites run a loop per test).
-    """
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        client = _async_clients[loop] = httpx.AsyncClient(
-            limits=_LIMITS, follow_redirects=False, verify=_shared_ssl_context()
-        )
-    return client
-
 
 def normalize_base_url(base_url: str) -> str:
     """Tolerate a trailing `/`, `/v1beta` or `/v1beta/models` on the configured base URL."""

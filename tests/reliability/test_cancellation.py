@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from langchain_tokenhot import TokenhotError, TokenhotServerError, _transport
-from langchain_tokenhot._transport import shared_async_client, shared_client
+from langchain_tokenhot import TokenhotError, TokenhotServerError, _pool, _transport
+from langchain_tokenhot._pool import shared_async_client, shared_client
 from tests.reliability.conftest import assert_released, busy_connections, make, pool_connections
 from tests.support.fake_gemini import (
     DefaultResponder,
@@ -214,7 +214,7 @@ async def test_200_concurrent_calls_against_a_failing_server(server: FakeGemini)
     client = shared_async_client()
     assert busy_connections(client, server.port) == []
     idle = [c for c in pool_connections(client) if c.is_idle()]
-    assert len(idle) <= _transport._LIMITS.max_keepalive_connections  # the rest were closed
+    assert len(idle) <= _pool.LIMITS.max_keepalive_connections  # the rest were closed
     assert elapsed < 8, f"200 failing calls took {elapsed:.1f} s"
 
     server.clear()

@@ -36,7 +36,7 @@ from langchain_tokenhot import (
     TokenhotTimeoutError,
     _transport,
 )
-from langchain_tokenhot._transport import shared_async_client, shared_client
+from langchain_tokenhot._pool import shared_async_client, shared_client
 from tests.reliability.conftest import (
     HANG_LIMIT,
     SECRET,
