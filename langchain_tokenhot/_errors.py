@@ -12,7 +12,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import orjson
@@ -25,6 +25,7 @@ from ._exceptions import (
     TokenhotInvalidRequestError,
     TokenhotNotFoundError,
     TokenhotPermissionDeniedError,
+    TokenhotQuotaExhaustedError,
     TokenhotRateLimitError,
     TokenhotResponseError,
     TokenhotServerError,
@@ -63,8 +64,19 @@ def scrub_json(value: Any, secret: str | None) -> Any:
     return value
 
 
-def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
-    """(message, status, details) from a Google-shaped, OpenAI-shaped or non-JSON body."""
+class _ErrorBody(NamedTuple):
+    message: str | None
+    status: str | None
+    """Google's `error.status`, else a gateway's string `error.code` or `error.type`."""
+    details: list[Any]
+    code: str | None
+    """An OpenAI-shaped gateway error's string `error.code` (`"model_not_found"` ...)."""
+    upstream: bool
+    """The gateway relayed the upstream's error (new-api's `type: "upstream_error"`)."""
+
+
+def _parse_error_body(body: bytes) -> _ErrorBody:
+    """What a Google-shaped, OpenAI-shaped (gateway) or non-JSON error body says."""
     try:
         data = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
@@ -74,26 +86,35 @@ def _parse_error_body(body: bytes) -> tuple[str | None, str | None, list[Any]]:
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         error = data["error"]
         message = error.get("message")
-        status = error.get("status")
+        status = _str_or_none(error.get("status"))
         details = error.get("details") if isinstance(error.get("details"), list) else []
+        raw_code = error.get("code")
+        code = raw_code if isinstance(raw_code, str) and raw_code else None
+        upstream = error.get("type") == "upstream_error"
         if isinstance(message, str) and message.lstrip().startswith("{"):
             # A gateway re-wrapped Google's JSON error as a string: unwrap it.
-            inner_message, inner_status, inner_details = _parse_error_body(message.encode())
-            if inner_message:
-                return inner_message, inner_status or _str_or_none(status), inner_details or details
+            inner = _parse_error_body(message.encode())
+            if inner.message:
+                return inner._replace(
+                    status=inner.status or status,
+                    details=inner.details or details,
+                    code=inner.code or code,
+                    upstream=True,
+                )
         if status is None:
-            kind = error.get("type") or error.get("code")
+            kind = code or error.get("type")
             status = str(kind) if kind not in (None, "") and not isinstance(kind, int) else None
-        return (str(message) if message is not None else None), _str_or_none(status), details
+        text = str(message) if message is not None else None
+        return _ErrorBody(text, status, details, code, upstream)
     if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"], None, []
+        return _ErrorBody(data["error"], None, [], None, False)
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return data["message"], None, []
+        return _ErrorBody(data["message"], None, [], None, False)
     text = body.decode("utf-8", "replace")
     if "<" in text and ">" in text:
         text = _TAGS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
-    return (text[:300] or None), None, []
+    return _ErrorBody(text[:300] or None, None, [], None, False)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -147,43 +168,93 @@ def error_from_response(
     model: str | None = None,
     secret: str | None = None,
 ) -> TokenhotError:
-    """The typed exception for a non-2xx response (every text in it scrubbed of `secret`)."""
-    message, status, details = _parse_error_body(body)
-    message = scrub(message or httpx.codes.get_reason_phrase(status_code) or "error", secret)
-    kwargs: dict[str, Any] = {
-        "status_code": status_code,
-        "status": scrub(status, secret) if status is not None else None,
-        "body": scrub(body.decode("utf-8", "replace"), secret)[:10_000] if body else None,
-        "details": scrub_json(details, secret),
-        "retry_after": _retry_after_seconds(headers, details),
-        "model": model,
-    }
-    cls: type[TokenhotError]
+    """The typed exception for a non-2xx response (every text in it scrubbed of `secret`).
+
+    The gateway's own error codes decide before the HTTP status does: new-api answers an
+    unknown model with 503 `model_not_found`, which is not an outage to retry.
+    """
+    parsed = _parse_error_body(body)
+    server_message = scrub(
+        parsed.message or httpx.codes.get_reason_phrase(status_code) or "error", secret
+    )
+    details = parsed.details
+    cls, message = _classify(status_code, parsed, server_message, model)
+    return cls(
+        message,
+        status_code=status_code,
+        status=scrub(parsed.status, secret) if parsed.status is not None else None,
+        body=scrub(body.decode("utf-8", "replace"), secret)[:10_000] if body else None,
+        details=scrub_json(details, secret),
+        retry_after=_retry_after_seconds(headers, details),
+        model=model,
+    )
+
+
+# new-api's codes for an exhausted balance (402 in older releases, 403 now) and for a key whose
+# own quota is used up; waiting does not help, so they are never retried.
+_BALANCE_CODES = frozenset({"insufficient_user_quota", "free_model_blocked_no_quota"})
+_KEY_QUOTA_CODES = frozenset({"pre_consume_token_quota_failed"})
+_MODEL_NOT_FOUND_CODES = frozenset({"model_not_found"})
+_UPSTREAM_UNREACHABLE_CODES = frozenset({"do_request_failed"})
+
+
+def _classify(
+    status_code: int, parsed: _ErrorBody, message: str, model: str | None
+) -> tuple[type[TokenhotError], str]:
+    """(exception class, message) for an error response."""
+    code = parsed.code
+    if code in _MODEL_NOT_FOUND_CODES:
+        return TokenhotNotFoundError, (
+            f"model {model!r} is not served for this key (the gateway has no channel for it): "
+            "check the model id; list_models() shows the models the key can use. "
+            f"Gateway: {message}"
+        )
+    if code in _BALANCE_CODES or (status_code == 402 and code not in _KEY_QUOTA_CODES):
+        return TokenhotQuotaExhaustedError, (
+            "the account balance is exhausted: top it up on the Tokenhot console "
+            f"(not retried: waiting does not help). Gateway: {message}"
+        )
+    if code in _KEY_QUOTA_CODES:
+        return TokenhotQuotaExhaustedError, (
+            "this API key's quota is exhausted (or too low for this request): raise the key's "
+            f"limit or use another key (not retried: waiting does not help). Gateway: {message}"
+        )
+    if code in _UPSTREAM_UNREACHABLE_CODES:
+        return TokenhotServerError, f"the gateway could not reach the model's upstream: {message}"
     if status_code == 400:
-        reasons = {d.get("reason") for d in details if isinstance(d, dict)} - {None}
+        reasons = {d.get("reason") for d in parsed.details if isinstance(d, dict)} - {None}
         if "API_KEY_INVALID" in {r for r in reasons if isinstance(r, str)} or (
             "API key not valid" in message
         ):
-            cls = TokenhotAuthenticationError
-        elif _CONTEXT_OVERFLOW.search(message):
-            cls = TokenhotContextOverflowError
-        else:
-            cls = TokenhotInvalidRequestError
-    elif status_code == 401:
-        cls = TokenhotAuthenticationError
-    elif status_code == 403:
-        cls = TokenhotPermissionDeniedError
-    elif status_code == 404:
-        cls = TokenhotNotFoundError
-    elif status_code == 429:
-        cls = TokenhotRateLimitError
-    elif status_code in RETRYABLE_STATUS or status_code >= 500:
-        cls = TokenhotServerError
-    elif 400 <= status_code < 500:
-        cls = TokenhotInvalidRequestError
-    else:
-        cls = TokenhotResponseError
-    return cls(message, **kwargs)
+            if parsed.upstream:
+                # new-api relays Google's answer about its *own* upstream key.
+                return TokenhotAuthenticationError, (
+                    "the upstream rejected the gateway's own API key (a problem on the "
+                    f"provider's side, not with TOKENHOT_API_KEY): {message}"
+                )
+            return TokenhotAuthenticationError, f"{message}{_KEY_HINT}"
+        if _CONTEXT_OVERFLOW.search(message):
+            return TokenhotContextOverflowError, message
+        return TokenhotInvalidRequestError, message
+    if status_code == 401:
+        return TokenhotAuthenticationError, f"{message}{_KEY_HINT}"
+    if status_code == 403:
+        return TokenhotPermissionDeniedError, message
+    if status_code == 404:
+        return TokenhotNotFoundError, message
+    if status_code == 429:
+        return TokenhotRateLimitError, message
+    if status_code in RETRYABLE_STATUS or status_code >= 500:
+        return TokenhotServerError, message
+    if 400 <= status_code < 500:
+        return TokenhotInvalidRequestError, message
+    return TokenhotResponseError, message
+
+
+_KEY_HINT = (
+    " (the API key was rejected: check TOKENHOT_API_KEY, or the api_key argument, holds a "
+    "current key)"
+)
 
 
 def error_from_exception(exc: httpx.HTTPError, *, model: str | None) -> TokenhotError:

@@ -8,6 +8,7 @@ unchanged)::
     TokenhotError
     ├── TokenhotAuthenticationError      ModelAuthenticationError    401; Google 400 API_KEY_INVALID
     ├── TokenhotPermissionDeniedError    ModelPermissionDeniedError  403
+    │   └── TokenhotQuotaExhaustedError                              balance / key quota used up
     ├── TokenhotInvalidRequestError      ModelInvalidRequestError    400, 413, other 4xx
     │   └── TokenhotContextOverflowError ContextOverflowError        400 "input too long"
     ├── TokenhotNotFoundError            ModelNotFoundError          404 (unknown model)
@@ -48,7 +49,8 @@ class TokenhotError(Exception):
     """Base class of every error raised while talking to Tokenhot.
 
     Attributes:
-        message: the server's own message when it sent one, else our description.
+        message: the server's own message when it sent one (for the gateway's own error codes
+            and rejected keys, prefixed or followed by what to do), else our description.
         status_code: the HTTP status, or None when no response arrived.
         status: Google's `error.status` (e.g. `"RESOURCE_EXHAUSTED"`), or the gateway's
             `error.type`/`error.code` for OpenAI-shaped errors; None if absent.
@@ -127,6 +129,15 @@ class TokenhotAuthenticationError(TokenhotError, ModelAuthenticationError):
 
 class TokenhotPermissionDeniedError(TokenhotError, ModelPermissionDeniedError):
     """The key is valid but may not use this model or has no balance left (403)."""
+
+
+class TokenhotQuotaExhaustedError(TokenhotPermissionDeniedError):
+    """The account balance or the key's own quota is used up (the gateway's
+    `insufficient_user_quota` / `pre_consume_token_quota_failed`, HTTP 402 or 403).
+
+    Not retried, and deliberately not a `ModelRateLimitError`: waiting does not refill a
+    balance, so retry middleware keyed on rate limits must not spin on it.
+    """
 
 
 class TokenhotInvalidRequestError(TokenhotError, ModelInvalidRequestError):
