@@ -54,7 +54,7 @@ from ._exceptions import (
 )
 from ._media import Downloaded
 from ._pool import shared_async_client, shared_client
-from ._sse import SSEDecoder
+from ._sse import StreamDecoder
 
 logger = logging.getLogger("langchain_tokenhot")
 
@@ -567,7 +567,7 @@ class Transport:
                         content = _read_sync(response, deadline)
                         error = self._error(response.status_code, response.headers, content, model)
                     else:
-                        decoder = SSEDecoder()
+                        decoder = StreamDecoder()
                         for chunk in response.iter_bytes():
                             deadline.check()
                             for data in decoder.feed(chunk):
@@ -617,7 +617,7 @@ class Transport:
             # The deadline covers the attempt up to its first event; then only each read is
             # bounded (by httpx's read timeout, inside the exchange).
             until = time.monotonic() + self.deadline if self.deadline is not None else None
-            decoder = SSEDecoder()
+            decoder = StreamDecoder()
             try:
                 while True:
                     left = None if yielded or until is None else until - time.monotonic()
