@@ -7,8 +7,7 @@ some fall back to Google's framing without `alt=sse`, one JSON array of the even
 
 * `SSEDecoder` follows the SSE rules (LF, CRLF or CR line endings, several `data:` lines joined
   by LF, comments and other fields ignored) and drops the `[DONE]` sentinel;
-* `JSONArrayDecoder` yields each element of a top-level JSON array as soon as it is complete
-  (a lone JSON object counts as a one-event stream);
+* `JSONArrayDecoder` yields each element of a top-level JSON array as soon as it is complete;
 * `StreamDecoder` picks one of the two from the first byte of the body.
 
 All share one interface: `feed(chunk) -> list[bytes]`, `flush() -> list[bytes]` at the end of
@@ -170,35 +169,17 @@ class JSONArrayDecoder:
         return [element] if element else []
 
 
-class _ObjectDecoder:
-    """A body that is one JSON object: a one-event stream, complete at the end of the body."""
-
-    __slots__ = ("_buf",)
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._buf)
-
-    def feed(self, chunk: bytes) -> list[bytes]:
-        self._buf += chunk
-        return []
-
-    def flush(self) -> list[bytes]:
-        data, self._buf = bytes(self._buf).strip(_WHITESPACE), bytearray()
-        return [data] if data else []
-
-
 class StreamDecoder:
-    """Decodes a stream body in whichever framing it arrives: SSE, a JSON array of events, or
-    one JSON object. The first non-blank byte decides (`[`, `{`, else SSE)."""
+    """Decodes a stream body in whichever framing it arrives: SSE or a JSON array of events.
+
+    The first non-blank byte decides (`[`: an array, else SSE). A lone JSON object is not a
+    stream: read as SSE it yields no event, so the caller reports a stream without its end.
+    """
 
     __slots__ = ("_head", "_inner")
 
     def __init__(self) -> None:
-        self._inner: SSEDecoder | JSONArrayDecoder | _ObjectDecoder | None = None
+        self._inner: SSEDecoder | JSONArrayDecoder | None = None
         self._head = b""
 
     @property
@@ -214,14 +195,7 @@ class StreamDecoder:
                 self._head = head
                 return []
             self._head = b""
-            first = text[:1]
-            inner = self._inner = (
-                JSONArrayDecoder()
-                if first == b"["
-                else _ObjectDecoder()
-                if first == b"{"
-                else SSEDecoder()
-            )
+            inner = self._inner = JSONArrayDecoder() if text[:1] == b"[" else SSEDecoder()
             chunk = text
         return inner.feed(chunk)
 

@@ -149,8 +149,12 @@ def test_escaped_quote_split_across_reads() -> None:
     ]
 
 
-def test_single_json_object_body_is_one_event() -> None:
-    assert decode_stream([b'  {"candidates": ', b"[]}"]) == [b'{"candidates": []}']
+def test_single_json_object_body_is_not_a_stream() -> None:
+    # A gateway that answered a stream request with one JSON body: no events, so the transport
+    # reports a stream that never reached its end (tests/reliability covers that path).
+    decoder = StreamDecoder()
+    assert decoder.feed(b'{"candidates": []}') == []
+    assert decoder.flush() == []
 
 
 def test_empty_array_and_empty_body() -> None:
