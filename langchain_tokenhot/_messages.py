@@ -11,6 +11,13 @@ Rules that matter (see the project's wire-format reference, §3.1 and §9):
 * On Gemini 3, a function call in the current turn with no signature at all (a history from
   another provider, a hand-written call) gets Google's documented bypass value; without it the
   request is rejected with 400 "Function call is missing a thought_signature".
+* Tool-call ids go out as `functionCall.id` and `functionResponse.id` only when asked
+  (`function_call_ids=True`), and then always both: a gateway that re-marshals requests
+  (new-api) drops `functionCall.id` but keeps `functionResponse.id`, which would leave Google
+  with a response id that answers no call. Without ids Gemini pairs results with calls by
+  order and name, as it does for its own id-less calls.
+* A `systemInstruction` is sent only with a non-empty text part (Google takes text there, and
+  new-api deletes one without text).
 * Anything we cannot express raises `UnsupportedContentError` naming the block, before any
   request is made. Messages produced by another provider are converted leniently instead: their
   reasoning and signatures mean nothing to Gemini and are dropped.
@@ -99,6 +106,7 @@ class _Conversation:
     __slots__ = (
         "contents",
         "downloads",
+        "function_call_ids",
         "gemini3",
         "sent_ids",
         "system_parts",
@@ -106,8 +114,11 @@ class _Conversation:
         "turn_start",
     )
 
-    def __init__(self, model: str, downloads: Mapping[str, Downloaded]) -> None:
+    def __init__(
+        self, model: str, downloads: Mapping[str, Downloaded], *, function_call_ids: bool
+    ) -> None:
         self.contents: list[Content] = []
+        self.function_call_ids = function_call_ids
         self.system_parts: list[Part] = []
         self.downloads = downloads
         self.gemini3 = model.startswith("gemini-3")
@@ -169,7 +180,7 @@ class _Conversation:
             for call in message.tool_calls:
                 if call_id := call.get("id"):
                     self.tool_names[call_id] = call["name"]
-            parts = _model_parts(message, where, downloads)
+            parts = _model_parts(message, where, downloads, with_ids=self.function_call_ids)
             self.sent_ids.update(
                 p["functionCall"]["id"] for p in parts if "id" in p.get("functionCall", ())
             )
@@ -208,6 +219,7 @@ def convert_messages(
     *,
     model: str,
     downloads: Mapping[str, Downloaded] | None = None,
+    function_call_ids: bool = False,
 ) -> tuple[SystemInstruction | None, list[Content]]:
     """Convert a LangChain conversation to Gemini's `systemInstruction` and `contents`.
 
@@ -215,12 +227,14 @@ def convert_messages(
         messages: the conversation, already normalised by langchain-core.
         model: the model the request goes to (signature rules differ on Gemini 3).
         downloads: bytes of the http(s) media URLs listed by `download_urls`.
+        function_call_ids: send tool-call ids as `functionCall.id` and the matching
+            `functionResponse.id` (both or neither; off for gateways that drop the first).
 
     Raises:
-        UnsupportedContentError: a message or block cannot be expressed for Gemini, or nothing
-            is left to send.
+        UnsupportedContentError: a message or block cannot be expressed for Gemini, nothing
+            is left to send, or the system messages hold no text.
     """
-    conversation = _Conversation(model, downloads or {})
+    conversation = _Conversation(model, downloads or {}, function_call_ids=function_call_ids)
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         try:
@@ -242,6 +256,12 @@ def convert_messages(
             "content (Gemini needs at least one non-empty turn besides system messages)."
         )
     parts = conversation.system_parts
+    if parts and not any(part.get("text") for part in parts):
+        raise UnsupportedContentError(
+            "The system messages hold no text (only media): Gemini takes text in "
+            "systemInstruction, and a gateway drops one without text. Put the media in a "
+            "human message, or add the instruction's text."
+        )
     return ({"parts": parts} if parts else None), contents
 
 
@@ -380,7 +400,9 @@ def _provider_kind(message: AIMessage) -> str:
     return "gemini" if provider in _GEMINI_PROVIDERS else "foreign"
 
 
-def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloaded]) -> list[Part]:
+def _model_parts(
+    message: AIMessage, where: str, downloads: Mapping[str, Downloaded], *, with_ids: bool
+) -> list[Part]:
     """Parts of a model turn: its content blocks in order, then its function calls."""
     kind = _provider_kind(message)
     # Block signatures and thoughts are replayed only from Gemini messages (see
@@ -400,7 +422,12 @@ def _model_parts(message: AIMessage, where: str, downloads: Mapping[str, Downloa
         emitted.add(key)
         fc: dict[str, Any] = {"name": call["name"], "args": call["args"]}
         call_id = call.get("id")
-        if kind != "foreign" and call_id and not call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX):
+        if (
+            with_ids
+            and kind != "foreign"
+            and call_id
+            and not call_id.startswith(GENERATED_TOOL_CALL_ID_PREFIX)
+        ):
             fc["id"] = call_id
         part: Part = {"functionCall": fc}  # type: ignore[typeddict-item]
         sig = signatures.get(call_id) if call_id else None

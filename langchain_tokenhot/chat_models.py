@@ -166,6 +166,10 @@ class ChatTokenhotGemini(BaseChatModel):
     """Your own `httpx.Client` (proxies, custom transports); by default a shared pool."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`; by default a shared pool per event loop."""
+    send_function_call_ids: bool = False
+    """Send tool-call ids as `functionCall.id` and `functionResponse.id`. Off by default: a
+    gateway that re-marshals requests (new-api) drops the first and keeps the second. Turn on
+    for Google directly or a pass-through gateway."""
 
     _transport: Transport | None = PrivateAttr(default=None)
 
@@ -306,7 +310,12 @@ class ChatTokenhotGemini(BaseChatModel):
             extra = {**extra, **call_config}
         if response_format := kwargs.get("response_format"):
             options.update(_response_format_options(response_format))
-        system, contents = convert_messages(messages, model=model, downloads=downloads)
+        system, contents = convert_messages(
+            messages,
+            model=model,
+            downloads=downloads,
+            function_call_ids=self.send_function_call_ids,
+        )
         body: GenerateContentRequest = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system

@@ -31,13 +31,10 @@ def test_migration(server: FakeGemini, make_llm: Any, printed: Any) -> None:
         {
             "role": "model",
             "parts": [
-                # The call id genai generated goes back as functionCall.id (and on the response).
+                # The call id genai generated stays home: a DTO gateway would drop it from
+                # the call but keep it on the response (send_function_call_ids=False).
                 {
-                    "functionCall": {
-                        "name": "get_weather",
-                        "args": {"city": "Lisbon"},
-                        "id": call_id,
-                    },
+                    "functionCall": {"name": "get_weather", "args": {"city": "Lisbon"}},
                     "thoughtSignature": call_sig,
                 },
             ],
@@ -49,7 +46,6 @@ def test_migration(server: FakeGemini, make_llm: Any, printed: Any) -> None:
                     "functionResponse": {
                         "name": "get_weather",
                         "response": {"output": "24°C, sunny"},
-                        "id": call_id,
                     }
                 },
             ],

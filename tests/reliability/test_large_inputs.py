@@ -165,6 +165,9 @@ async def test_1000_message_history_end_to_end(server: FakeGemini) -> None:
     assert len(sent["contents"]) == 999  # alternating user/model turns, system separate
     assert sent["systemInstruction"] == {"parts": [{"text": "You are terse."}]}
     calls = [p for c in sent["contents"] for p in c["parts"] if "functionCall" in p]
-    assert len(calls) == 250 and calls[0]["functionCall"]["id"] == "call_0"
+    assert len(calls) == 250 and calls[0]["functionCall"] == {
+        "name": "weather",
+        "args": {"city": 0, "opts": {"units": "C"}},
+    }
     assert elapsed < 5
     print(f"\n1,000-message history end to end: {elapsed:.2f} s")

@@ -186,14 +186,17 @@ def test_history_from_langchain_google_genai_replays() -> None:
         additional_kwargs={"__gemini_function_call_thought_signatures__": {"uuid-1": "CALL"}},
         response_metadata={"model_provider": "google_genai"},
     )
-    _, contents = convert_messages(
-        [HumanMessage("q"), genai_ai, ToolMessage("21C", tool_call_id="uuid-1")], model=MODEL
-    )
+    history = [HumanMessage("q"), genai_ai, ToolMessage("21C", tool_call_id="uuid-1")]
+    _, contents = convert_messages(history, model=MODEL)
     assert contents[1]["parts"] == [
         {"text": "", "thoughtSignature": "TXT"},
         {
-            "functionCall": {"name": "get_weather", "args": {"city": "Paris"}, "id": "uuid-1"},
+            "functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
             "thoughtSignature": "CALL",
         },
     ]
+    assert "id" not in contents[2]["parts"][0]["functionResponse"]
+    # For Google directly: the call id goes out on both halves of the pair.
+    _, contents = convert_messages(history, model=MODEL, function_call_ids=True)
+    assert contents[1]["parts"][1]["functionCall"]["id"] == "uuid-1"
     assert contents[2]["parts"][0]["functionResponse"]["id"] == "uuid-1"

@@ -162,7 +162,7 @@ def test_v1_content_blocks_replay() -> None:
     assert contents[1]["parts"] == [
         {"text": "think", "thought": True, "thoughtSignature": "S1"},
         {"text": "hi"},
-        {"functionCall": {"name": "f", "args": {}, "id": "c1"}},
+        {"functionCall": {"name": "f", "args": {}}},
     ]
 
 
@@ -298,10 +298,10 @@ def test_anthropic_format_history() -> None:
     }
     # The last human turn carries text, so the call above is history Gemini does not validate.
     assert contents[1]["parts"] == [
-        {"functionCall": {"name": "pick", "args": {"c": "red"}, "id": "foo"}},
+        {"functionCall": {"name": "pick", "args": {"c": "red"}}},
     ]
     assert contents[2]["parts"] == [
-        {"functionResponse": {"name": "pick", "response": {"output": "nice"}, "id": "foo"}},
+        {"functionResponse": {"name": "pick", "response": {"output": "nice"}}},
         {"text": "and now?"},
     ]
     assert "ANTHROPIC" not in str(contents)
