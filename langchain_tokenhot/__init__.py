@@ -8,6 +8,7 @@ llm.invoke("Hello").text
 ```
 """
 
+from langchain_tokenhot._catalog import ModelInfo
 from langchain_tokenhot._exceptions import (
     TokenhotAuthenticationError,
     TokenhotConnectionError,
@@ -24,11 +25,14 @@ from langchain_tokenhot._exceptions import (
     ToolConversionError,
     UnsupportedContentError,
 )
+from langchain_tokenhot._token_count import CountTokensBilledWarning
 from langchain_tokenhot._version import __version__
 from langchain_tokenhot.chat_models import ChatTokenhotGemini
 
 __all__ = [
     "ChatTokenhotGemini",
+    "CountTokensBilledWarning",
+    "ModelInfo",
     "TokenhotAuthenticationError",
     "TokenhotConnectionError",
     "TokenhotContextOverflowError",

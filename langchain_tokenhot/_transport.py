@@ -65,6 +65,7 @@ MAX_BACKOFF = 8.0
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for media URLs we download to inline (Gemini's inline request limit)."""
 
+
 def normalize_base_url(base_url: str) -> str:
     """Tolerate a trailing `/`, `/v1beta` or `/v1beta/models` on the configured base URL."""
     url = base_url.strip().rstrip("/")
@@ -512,6 +513,45 @@ class Transport:
                 error = self._error(status, headers, content, model)
             attempt = self._before_retry(attempt, error, model)
             await asyncio.sleep(backoff_delay(attempt - 1, error))
+
+    def get_json(self, path: str) -> Any:
+        """GET `{base_url}{path}` as JSON: one attempt, errors mapped as for POSTs."""
+        deadline = _SyncDeadline(self.deadline)
+        try:
+            response = self.client.get(
+                self.base_url + path,
+                headers=self._headers,
+                timeout=self.timeout,
+                extensions=deadline.extensions,
+            )
+        except httpx.HTTPError as exc:
+            _raise(self._exception(exc, deadline, None))
+        except _DeadlineExceededError:
+            _raise(deadline_error(self.deadline, model=None))
+        finally:
+            deadline.disarm()
+        if response.status_code >= 300:
+            _raise(self._error(response.status_code, response.headers, response.content, ""))
+        return _json_body(response.content, model=None, secret=self._secret)
+
+    async def aget_json(self, path: str) -> Any:
+        """Async `get_json`."""
+        exchange = _AsyncExchange(
+            self.async_client,
+            "GET",
+            self.base_url + path,
+            headers=self._headers,
+            timeout=self.timeout,
+        )
+        try:
+            status, headers, content = await exchange.result(self.deadline)
+        except httpx.HTTPError as exc:
+            _raise(error_from_exception(exc, model=None))
+        except _DeadlineExceededError:
+            _raise(deadline_error(self.deadline, model=None))
+        if status >= 300:
+            _raise(self._error(status, headers, content, ""))
+        return _json_body(content, model=None, secret=self._secret)
 
     def _error(
         self, status_code: int, headers: Mapping[str, str], body: bytes, model: str

@@ -34,7 +34,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
-from ._exceptions import TokenhotResponseError
+from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
 from ._profiles import profile_for
@@ -49,6 +49,7 @@ from ._request import (
 )
 from ._response import check_shape, messages_from_response
 from ._streaming import StreamAssembler, streams_blocks
+from ._token_count import approximate_tokens, count_from_response, count_tokens_body
 from ._tools import convert_tools, function_names, json_schema_for_output, tool_choice_to_config
 from ._transport import Transport, normalize_base_url
 from ._version import __version__
@@ -166,6 +167,10 @@ class ChatTokenhotGemini(BaseChatModel):
     """Your own `httpx.Client` (proxies, custom transports); by default a shared pool."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`; by default a shared pool per event loop."""
+    token_counter: Literal["approximate", "server"] = "approximate"
+    """How `get_num_tokens*` count: `"approximate"` (default) locally and free, with
+    langchain-core's approximate counter; `"server"` with `:countTokens`, which a new-api
+    gateway runs (and bills) as a full generation."""
     send_function_call_ids: bool = False
     """Send tool-call ids as `functionCall.id` and `functionResponse.id`. Off by default: a
     gateway that re-marshals requests (new-api) drops the first and keeps the second. Turn on
@@ -445,27 +450,54 @@ class ChatTokenhotGemini(BaseChatModel):
         messages: list[BaseMessage],
         tools: Sequence[Any] | None = None,
     ) -> int:
-        """Count tokens with one `:countTokens` call for the whole conversation (and tools)."""
+        """Tokens in a conversation (and its tools), counted as `token_counter` says.
+
+        `"approximate"` (default): counted locally, no request, nothing billed (see
+        docs/guides/gateway.md for why). `"server"`: one `:countTokens` call for the whole
+        conversation; when the gateway answers it with a generation (new-api runs countTokens
+        as generateContent, and bills it), its prompt token count is used and a warning says so.
+        """
+        if self.token_counter == "approximate":
+            return approximate_tokens(messages, tools)
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, None, {"tools": tools} if tools else {}, downloads)
-        request = {"generateContentRequest": {"model": f"models/{model}", **body}}
-        response = transport.post_json(model, "countTokens", _encode(request))
-        if not isinstance(response, dict) or not isinstance(response.get("totalTokens"), int):
-            # The body itself is not quoted: it could echo anything, the key included.
-            keys = sorted(response) if isinstance(response, dict) else type(response).__name__
-            raise TokenhotResponseError(
-                f"countTokens answered without an integer totalTokens (got {keys})",
-                status_code=200,
-                model=model,
-            )
-        return int(response["totalTokens"])
+        response = transport.post_json(
+            model, "countTokens", _encode(count_tokens_body(body, model=model))
+        )
+        return count_from_response(response, model=model, base_url=transport.base_url)
 
     def get_num_tokens(self, text: str) -> int:
-        """Tokens in `text`, counted by the server."""
+        """Tokens in `text` (counted as `token_counter` says)."""
         from langchain_core.messages import HumanMessage
 
         return self.get_num_tokens_from_messages([HumanMessage(text)])
+
+    # -- model listing --------------------------------------------------------------------------
+
+    def list_models(self) -> list[ModelInfo]:
+        """The models this key can use (`GET /v1beta/models`), with the profile of known ones."""
+        transport = self.transport
+        pages = []
+        token: str | None = None
+        while True:
+            page = transport.get_json(models_path(token))
+            pages.append(page)
+            token = next_page_token(page)
+            if token is None:
+                return models_from_pages(pages)
+
+    async def alist_models(self) -> list[ModelInfo]:
+        """Async `list_models`."""
+        transport = self.transport
+        pages = []
+        token: str | None = None
+        while True:
+            page = await transport.aget_json(models_path(token))
+            pages.append(page)
+            token = next_page_token(page)
+            if token is None:
+                return models_from_pages(pages)
 
     # -- tools and structured output ----------------------------------------------------------
 

@@ -246,7 +246,7 @@ def test_no_key_in_wrong_shape_200_error(server: FakeGemini) -> None:
 def test_no_key_in_count_tokens_error(server: FakeGemini) -> None:
     server.default = json_response({"totalTokens": f"echo {SECRET}"})
     with pytest.raises(TokenhotError) as info:
-        make(server, max_retries=0).get_num_tokens("hi")
+        make(server, max_retries=0, token_counter="server").get_num_tokens("hi")
     assert leaks(info.value) == []
 
 

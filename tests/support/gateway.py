@@ -43,6 +43,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from langchain_tokenhot._profiles import PROFILES
 from tests.support.fake_gemini import (
     _PATH_RE,
     JSON_CT,
@@ -81,15 +82,9 @@ __all__ = [
 REQUEST_ID = "20261201120000000000000000000000"
 UPSTREAM_KEY = "AIza-gateway-channel-key"
 """The gateway's own key for Google, sent upstream instead of the client's."""
-DEFAULT_MODELS = (
-    "gemini-2.5-flash",
-    "gemini-2.5-pro",
-    "gemini-2.5-flash-image",
-    "gemini-2.5-flash-preview-tts",
-    "gemini-3-flash-preview",
-    "gemini-3-pro-preview",
-    "gemini-3-pro-image-preview",
-)
+DEFAULT_MODELS = (*PROFILES, "gemini-3-pro-preview")
+"""What the gateway serves unless told otherwise: every model the package has a profile for,
+and the retired preview the recorded samples come from."""
 
 # --------------------------------------------------------------------------------------------
 # new-api's error shapes

@@ -118,7 +118,7 @@ def test_count_tokens_is_one_call_for_the_whole_conversation(server: FakeGemini)
         return term
 
     messages = [("system", "sys"), ("human", "a"), ("ai", "b"), ("human", "c")]
-    llm = make(server)
+    llm = make(server, token_counter="server")
     from langchain_core.messages import convert_to_messages
 
     assert llm.get_num_tokens_from_messages(convert_to_messages(messages), tools=[lookup]) == 42
@@ -130,6 +130,10 @@ def test_count_tokens_is_one_call_for_the_whole_conversation(server: FakeGemini)
     assert inner["systemInstruction"] == {"parts": [{"text": "sys"}]}
     assert inner["tools"][0]["functionDeclarations"][0]["name"] == "lookup"
     assert llm.get_num_tokens("hello") == 42
+    # Contents alone go in the plain form, which a DTO gateway also accepts.
+    assert server.last_request.json == {
+        "contents": [{"role": "user", "parts": [{"text": "hello"}]}]
+    }
 
 
 def test_image_editing_over_several_turns(server: FakeGemini) -> None:
