@@ -204,8 +204,9 @@ def _classify(
     """(exception class, message) for an error response."""
     code = parsed.code
     if code in _MODEL_NOT_FOUND_CODES:
+        which = f"model {model!r}" if model else "the model"
         return TokenhotNotFoundError, (
-            f"model {model!r} is not served for this key (the gateway has no channel for it): "
+            f"{which} is not served for this key (the gateway has no channel for it): "
             "check the model id; list_models() shows the models the key can use. "
             f"Gateway: {message}"
         )

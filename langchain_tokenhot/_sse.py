@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+import orjson
+
 _LF = b"\n"
 _CR = b"\r"
 _DONE = b"[DONE]"
@@ -82,91 +84,85 @@ class SSEDecoder:
         return [] if event == _DONE else [event]
 
 
-_SPECIAL = re.compile(rb'[\[\]{}",\\]')
-_OPEN = frozenset(b"[{")
-_CLOSE = frozenset(b"]}")
+# Where an element (an object) of the array may end: "}" then "," before the next "{", or "}"
+# then the closing "]" at the end of what has arrived. Inside Gemini's events such places are
+# rare (a "},{" between two parts), so few candidates fail to parse.
+_ELEMENT_END = re.compile(rb"\}[ \t\r\n]*(?:(,)(?=[ \t\r\n]*\{)|(\])[ \t\r\n]*\Z)")
 _WHITESPACE = b" \t\r\n"
 
 
 class JSONArrayDecoder:
-    """Feed it the bytes of a JSON array; it returns each element's JSON once complete.
+    """Feed it the bytes of a JSON array of objects; it returns each element's JSON as soon as
+    it is complete. Elements that are not objects are not streamed: the caller gets them from
+    `flush` at the end of the body, as one unparseable rest.
 
-    Only the structure is scanned (brackets, braces, strings and their escapes, commas); the
-    elements themselves are parsed by the caller, as SSE payloads are.
+    An element ends at a `}` followed by `,` and the next `{`, or by the array's closing `]`,
+    at the first such place where the text so far parses as JSON (orjson, so a `},{` inside a
+    string costs one failed parse, not a wrong split). The caller parses the element again, as
+    it does SSE payloads: a second orjson pass is far cheaper than scanning strings in Python
+    (measured: 50 events in ~1.2x the time of their SSE framing, against ~9x for a scanner).
     """
 
-    __slots__ = ("_buf", "_closed", "_depth", "_in_string", "_skip", "_start")
+    __slots__ = ("_buf", "_closed", "_not_array", "_opened", "_scan")
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._depth = 0  # 0: before the array, 1: between its elements, >1: inside one
-        self._in_string = False
-        self._skip = -1  # index of a byte escaped by a backslash
-        self._start = -1  # index where the current element starts
+        self._opened = False  # the array's "[" has been seen
         self._closed = False
+        self._not_array = False  # kept whole for `flush` (StreamDecoder never hands us one)
+        self._scan = 0  # where to look for the next element end
 
     @property
     def pending(self) -> bool:
         """True when part of an element is buffered (a body cut mid-element)."""
-        return bool(self._element().strip(_WHITESPACE)) if self._start >= 0 else False
-
-    def _element(self) -> bytes:
-        return bytes(self._buf[self._start :])
+        return not self._closed and bool(self._buf.strip(_WHITESPACE))
 
     def feed(self, chunk: bytes) -> list[bytes]:
         if self._closed:
             return []
         buf = self._buf
-        scan_from = len(buf)
         buf += chunk
+        if self._not_array:
+            return []
+        if not self._opened:
+            text = buf.lstrip(_WHITESPACE)
+            if not text:
+                return []
+            if text[:1] != b"[":
+                self._not_array = True
+                return []
+            del buf[: len(buf) - len(text) + 1]
+            self._opened = True
         events: list[bytes] = []
-        for match in _SPECIAL.finditer(buf, scan_from):
-            i = match.start()
-            if i == self._skip:
+        start = 0
+        # Back up a little: the end of an element may straddle the previous chunk's end.
+        match = _ELEMENT_END.search(buf, max(0, self._scan - 64))
+        while match is not None:
+            candidate = bytes(buf[start : match.start() + 1]).strip(_WHITESPACE)
+            try:
+                orjson.loads(candidate)
+            except orjson.JSONDecodeError:
+                match = _ELEMENT_END.search(buf, match.start() + 1)
                 continue
-            char = buf[i]
-            if self._in_string:
-                if char == 92:  # backslash: the next byte is escaped
-                    self._skip = i + 1
-                elif char == 34:
-                    self._in_string = False
-                continue
-            if char == 34:
-                self._in_string = True
-            elif char in _OPEN:
-                self._depth += 1
-                if self._depth == 1:
-                    self._start = i + 1
-            elif self._depth == 1 and (char == 44 or char == 93):  # "," or the closing "]"
-                element = bytes(buf[self._start : i]).strip(_WHITESPACE)
-                if element:
-                    events.append(element)
-                self._start = i + 1
-                if char == 93:
-                    self._depth = 0
-                    self._closed = True
-                    self._start = -1
-                    break
-            elif char in _CLOSE:
-                self._depth -= 1
-        self._compact()
+            events.append(candidate)
+            start = match.end()
+            if match.group(2):
+                self._closed = True
+                break
+            match = _ELEMENT_END.search(buf, start)
+        if start:
+            del buf[:start]
+        if not self._closed and buf.strip(_WHITESPACE) == b"]":
+            self._closed = True  # an empty array
+            buf.clear()
+        self._scan = len(buf)
         return events
-
-    def _compact(self) -> None:
-        # Keep only the unfinished element; indices move with it.
-        cut = self._start if self._start >= 0 else len(self._buf)
-        if cut > 0:
-            del self._buf[:cut]
-            if self._start >= 0:
-                self._start = 0
-            self._skip -= cut
 
     def flush(self) -> list[bytes]:
         """The element left open when the body ended (the caller reports it as a cut)."""
-        element = self._element().strip(_WHITESPACE) if self._start >= 0 else b""
+        element = bytes(self._buf).strip(_WHITESPACE)
         self._buf = bytearray()
-        self._start = -1
-        return [element] if element else []
+        return [element] if element and not self._closed else []
 
 
 class StreamDecoder:

@@ -74,7 +74,8 @@ def test_flush_empty() -> None:
 
 # -- framings other gateways use (StreamDecoder picks the decoder from the first byte) --------
 
-EVENTS = [b'{"a": 1}', b'{"b": [2, "x]"]}', b'{"c": "q\\"uote, {brace"}']
+# Strings holding the framing's own punctuation: "]", '"', ", {" and "},{" (a false end).
+EVENTS = [b'{"a": 1}', b'{"b": [2, "x]"]}', b'{"c": "q\\"uote, {brace"}', b'{"d": "x},{y}]"}']
 
 
 def decode_stream(chunks: list[bytes]) -> list[bytes]:
@@ -127,8 +128,8 @@ def test_done_sentinel_is_not_an_event_even_unterminated() -> None:
 
 def test_json_array_yields_each_element_as_soon_as_it_is_complete() -> None:
     decoder = JSONArrayDecoder()
-    assert decoder.feed(b'[{"a": 1},') == [b'{"a": 1}']
-    assert decoder.feed(b' {"b": "\\\\"}') == []  # complete only once the "," or "]" comes
+    assert decoder.feed(b'[{"a": 1},') == []  # complete once the next element starts
+    assert decoder.feed(b' {"b": "\\\\"}') == [b'{"a": 1}']
     assert decoder.feed(b"\n]") == [b'{"b": "\\\\"}']
     assert not decoder.pending
 
@@ -160,3 +161,9 @@ def test_single_json_object_body_is_not_a_stream() -> None:
 def test_empty_array_and_empty_body() -> None:
     assert decode_stream([b"[ ]"]) == []
     assert decode_stream([b""]) == []
+
+
+def test_json_array_decoder_given_something_else_hands_it_all_to_flush() -> None:
+    decoder = JSONArrayDecoder()
+    assert decoder.feed(b'{"a": 1}, ') == [] and decoder.feed(b'{"b": 2}') == []
+    assert decoder.flush() == [b'{"a": 1}, {"b": 2}']
