@@ -9,6 +9,9 @@ llm.invoke("Hello").text
 """
 
 from langchain_tokenhot._exceptions import (
+    InvalidOptionError,
+    MediaDownloadError,
+    MediaURLRefusedError,
     TokenhotAuthenticationError,
     TokenhotConnectionError,
     TokenhotContextOverflowError,
@@ -21,6 +24,7 @@ from langchain_tokenhot._exceptions import (
     TokenhotServerError,
     TokenhotTimeoutError,
     ToolConversionError,
+    UnknownOptionError,
     UnsupportedContentError,
 )
 from langchain_tokenhot._version import __version__
@@ -28,6 +32,9 @@ from langchain_tokenhot.chat_models import ChatTokenhotGemini
 
 __all__ = [
     "ChatTokenhotGemini",
+    "InvalidOptionError",
+    "MediaDownloadError",
+    "MediaURLRefusedError",
     "TokenhotAuthenticationError",
     "TokenhotConnectionError",
     "TokenhotContextOverflowError",
@@ -40,6 +47,7 @@ __all__ = [
     "TokenhotServerError",
     "TokenhotTimeoutError",
     "ToolConversionError",
+    "UnknownOptionError",
     "UnsupportedContentError",
     "__version__",
 ]
