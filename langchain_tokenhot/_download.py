@@ -38,7 +38,7 @@ import anyio
 import httpcore
 import httpx
 
-from ._exceptions import MediaDownloadError, MediaURLRefusedError
+from ._exceptions import InvalidOptionError, MediaDownloadError, MediaURLRefusedError
 from ._media import Downloaded
 from ._pool import loop_client, process_client, shared_ssl_context
 
@@ -120,14 +120,16 @@ class MediaURLPolicy:
 
     @classmethod
     def from_options(cls, enabled: bool, allowed: Iterable[str] | None) -> MediaURLPolicy:
-        """The policy for `download_media` / `media_allowed_hosts` (ValueError on bad entries)."""
+        """The policy for `download_media` / `media_allowed_hosts` (InvalidOptionError on a
+        bad entry)."""
         hosts: set[str] = set()
         networks: list[_Network] = []
         for entry in allowed or ():
             if not isinstance(entry, str) or not entry.strip():
-                raise ValueError(
+                raise InvalidOptionError(
+                    ALLOW_OPTION,
                     f"{ALLOW_OPTION} takes host names or networks such as 'media.intranet' or "
-                    f"'10.0.0.0/8'; got {entry!r}."
+                    f"'10.0.0.0/8'; got {entry!r}.",
                 )
             text = entry.strip().lower()
             try:
@@ -136,10 +138,11 @@ class MediaURLPolicy:
             except ValueError:
                 pass
             if "/" in text or ":" in text or " " in text:
-                raise ValueError(
+                raise InvalidOptionError(
+                    ALLOW_OPTION,
                     f"{ALLOW_OPTION} entry {entry!r} is neither a host name nor a network "
                     "(write 'media.intranet', '10.1.2.3' or '10.0.0.0/8', without scheme or "
-                    "port)."
+                    "port).",
                 )
             hosts.add(text.rstrip("."))
         return cls(

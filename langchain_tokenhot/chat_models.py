@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -234,6 +235,26 @@ class ChatTokenhotGemini(BaseChatModel):
     def _normalize_model(cls, model: str) -> str:
         return normalize_model(model)
 
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _revive_header_secrets(cls, headers: Any) -> Any:
+        # A serialized model holds credential headers as secret references (see lc_secrets);
+        # langchain-core's loader revives only top-level secrets, so nested ones are read from
+        # their environment variable here, as `secrets_from_env` does for the key.
+        if not isinstance(headers, Mapping):
+            return headers
+        revived = dict(headers)
+        for name, value in headers.items():
+            if isinstance(value, Mapping) and value.get("type") == "secret" and value.get("lc"):
+                [env] = value.get("id") or [None]
+                if not isinstance(env, str) or not os.environ.get(env):
+                    raise ValueError(
+                        f"default_headers[{name!r}] was serialized as a secret; set the {env} "
+                        "environment variable or pass default_headers again."
+                    )
+                revived[name] = os.environ[env]
+        return revived
+
     @model_validator(mode="after")
     def _validate(self) -> Self:
         if self.api_key is None or not self.api_key.get_secret_value():
@@ -288,7 +309,9 @@ class ChatTokenhotGemini(BaseChatModel):
             ls_model_name=normalize_model(model) if isinstance(model, str) else self.model,
             ls_model_type="chat",
         )
-        call_config = calls.get("generation_config") or {}
+        call_config = calls.get("generation_config")
+        if not isinstance(call_config, Mapping):
+            call_config = {}  # a bad value is reported by `_request`, not here
         for option, wire, key in (
             ("temperature", "temperature", "ls_temperature"),
             ("max_tokens", "maxOutputTokens", "ls_max_tokens"),
@@ -682,6 +705,8 @@ def _call_adapter(name: str) -> TypeAdapter[Any] | None:
     """The validator of a per-call option: the constructor field's own type and constraints."""
     if name in _CALL_ONLY_TYPES:
         return TypeAdapter(_CALL_ONLY_TYPES[name])
+    if name == "safety_settings":
+        return None  # `safety_settings()` checks it with a message that shows the right shape
     for field_name, field in ChatTokenhotGemini.model_fields.items():
         if name in (field_name, field.alias):
             if not field.metadata:
