@@ -13,7 +13,8 @@ its bytes inlined into the prompt. So every download goes through `download` / `
   non-global address are refused unless the host or network is allowed by name;
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
-* the body is size-capped (`MAX_DOWNLOAD_BYTES`), the whole download bounded by the deadline.
+* the body is size-capped (`MAX_DOWNLOAD_BYTES`); the whole download (every hop, connect and
+  each read, headers included) is bounded by the deadline.
 
 A refusal raises `MediaURLRefusedError` (before anything is sent to the model), a failed
 download `MediaDownloadError`; both name the URL with its credentials and query values masked.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import ipaddress
 import socket
 import time
@@ -197,6 +199,79 @@ class _RefusedAddressError(Exception):
 # -- guarded network backends ------------------------------------------------------------------
 
 
+# The deadline of the download running in this thread or task (monotonic seconds). Pooled
+# connections outlive one download, so their streams read it at each operation.
+_UNTIL: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "langchain_tokenhot_download_until", default=None
+)
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` cut to what is left of the download's deadline: httpx's timeouts bound each
+    read, so without this a server sending a byte every few seconds (headers included) would
+    hold a download for ever."""
+    until = _UNTIL.get()
+    if until is None:
+        return timeout
+    left = until - time.monotonic()
+    if left <= 0:
+        raise error("the media download's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _BoundedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _BoundedStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _AsyncBoundedStream(httpcore.AsyncNetworkStream):
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        inner = await self._inner.start_tls(ssl_context, server_hostname, bounded)
+        return _AsyncBoundedStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.NetworkBackend):
     """Resolves, checks every address, and connects to a checked address (never by name)."""
 
@@ -220,10 +295,19 @@ class _GuardedBackend(httpcore.NetworkBackend):
         for address in others:
             # Like socket.create_connection: the next address if one does not answer.
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                return _BoundedStream(
+                    self._inner.connect_tcp(
+                        address,
+                        port,
+                        _bounded(timeout, httpcore.ConnectTimeout),
+                        local_address,
+                        socket_options,
+                    )
                 )
-        return self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _BoundedStream(
+            self._inner.connect_tcp(last, port, bounded, local_address, socket_options)
+        )
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
@@ -257,10 +341,19 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         for address in others:
             # Like socket.create_connection: the next address if one does not answer.
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                return _AsyncBoundedStream(
+                    await self._inner.connect_tcp(
+                        address,
+                        port,
+                        _bounded(timeout, httpcore.ConnectTimeout),
+                        local_address,
+                        socket_options,
+                    )
                 )
-        return await self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _AsyncBoundedStream(
+            await self._inner.connect_tcp(last, port, bounded, local_address, socket_options)
+        )
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
@@ -335,6 +428,22 @@ def download(
     target = _first_hop(url, policy)
     client = guarded_client(policy)
     until = time.monotonic() + deadline if deadline is not None else None
+    token = _UNTIL.set(until)
+    try:
+        return _download_hops(url, target, policy, client, timeout, until, deadline)
+    finally:
+        _UNTIL.reset(token)
+
+
+def _download_hops(
+    url: str,
+    target: httpx.URL,
+    policy: MediaURLPolicy,
+    client: httpx.Client,
+    timeout: httpx.Timeout,
+    until: float | None,
+    deadline: float | None,
+) -> Downloaded:
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
         try:
@@ -352,6 +461,7 @@ def download(
         except _RefusedAddressError as refused:
             _raise(_refusal_for_address(url, target, refused, policy))
         except httpx.HTTPError as exc:
+            _check_deadline(url, until, deadline)
             _raise(_transport_error(url, target, exc))
     raise _too_many_redirects(url, policy)
 
@@ -393,6 +503,7 @@ async def _adownload(
 ) -> Downloaded:
     client = guarded_async_client(policy)
     until = time.monotonic() + deadline if deadline is not None else None
+    _UNTIL.set(until)  # this task's own context
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
         try:
@@ -410,6 +521,7 @@ async def _adownload(
         except _RefusedAddressError as refused:
             _raise(_refusal_for_address(url, target, refused, policy))
         except httpx.HTTPError as exc:
+            _check_deadline(url, until, deadline)
             _raise(_transport_error(url, target, exc))
     raise _too_many_redirects(url, policy)
 
@@ -544,7 +656,7 @@ def _check_size(url: str, size: int) -> None:
 
 
 def _check_deadline(url: str, until: float | None, seconds: float | None) -> None:
-    if until is not None and time.monotonic() > until:
+    if until is not None and time.monotonic() >= until:
         _raise(
             MediaDownloadError(
                 f"could not download media {safe_url(url)}: no complete answer from "

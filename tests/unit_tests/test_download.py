@@ -10,8 +10,10 @@ secrets, the rule and the option.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import pickle
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,7 +36,15 @@ from langchain_tokenhot._download import (
     forbidden_rule,
     safe_url,
 )
-from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, error, json_response
+from tests.support.fake_gemini import (
+    Action,
+    FakeGemini,
+    RecordedRequest,
+    error,
+    json_response,
+    slow_body,
+    slow_headers,
+)
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
 TIMEOUT = httpx.Timeout(5.0)
@@ -398,3 +408,80 @@ def test_download_clients_ignore_environment_proxies(
     with pytest.raises(MediaURLRefusedError):
         fetch("http://10.1.2.3/x.png", pol)
     assert server.requests == []
+
+
+# -- the deadline bounds the whole download -----------------------------------------------------
+
+
+def _timed_out_within(seconds: float, run: Callable[[], Any]) -> MediaDownloadError:
+    start = time.monotonic()
+    with pytest.raises(MediaDownloadError) as caught:
+        run()
+    assert time.monotonic() - start < seconds
+    return caught.value
+
+
+def test_slow_headers_are_cut_at_the_deadline_not_the_read_timeout(server: FakeGemini) -> None:
+    # httpx's read timeout (5 s) alone would wait out the server's 3 s and succeed.
+    server.enqueue(
+        slow_headers(3.0, then=json_response(PNG, headers={"Content-Type": "image/png"}))
+    )
+    err = _timed_out_within(
+        2.5,
+        lambda: download(
+            f"http://127.0.0.1:{server.port}/cat.png",
+            policy("127.0.0.1"),
+            timeout=TIMEOUT,
+            deadline=0.5,
+        ),
+    )
+    assert err.is_retryable and "within 0.5 s" in str(err)
+
+
+def test_trickling_body_is_cut_at_the_deadline(server: FakeGemini) -> None:
+    server.enqueue(slow_body(0.2, PNG * 4, chunk_size=4))  # ~6 s in all, each read quick
+    _timed_out_within(
+        2.5,
+        lambda: download(
+            f"http://127.0.0.1:{server.port}/cat.png",
+            policy("127.0.0.1"),
+            timeout=TIMEOUT,
+            deadline=0.5,
+        ),
+    )
+
+
+async def test_async_slow_headers_are_cut_at_the_deadline(server: FakeGemini) -> None:
+    server.enqueue(
+        slow_headers(3.0, then=json_response(PNG, headers={"Content-Type": "image/png"}))
+    )
+    start = time.monotonic()
+    with pytest.raises(MediaDownloadError, match=r"within 0\.5 s"):
+        await adownload(
+            f"http://127.0.0.1:{server.port}/cat.png",
+            policy("127.0.0.1"),
+            timeout=TIMEOUT,
+            deadline=0.5,
+        )
+    assert time.monotonic() - start < 2.5
+
+
+async def test_cancelled_async_download_does_not_reach_httpcore(server: FakeGemini) -> None:
+    # The caller gives up; the download task finishes on its own (bounded by its deadline) and
+    # the pool ends with no connection left checked out.
+    server.enqueue(
+        slow_headers(0.3, then=json_response(PNG, headers={"Content-Type": "image/png"}))
+    )
+    pol = policy("127.0.0.1")
+    call = asyncio.ensure_future(
+        adownload(f"http://127.0.0.1:{server.port}/cat.png", pol, timeout=TIMEOUT, deadline=5.0)
+    )
+    await asyncio.sleep(0.1)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    while _download._RUNNING:
+        await asyncio.sleep(0.05)
+    pool = _download.guarded_async_client(pol)._transport._pool  # type: ignore[attr-defined]
+    assert all(c.is_idle() or c.is_closed() for c in pool.connections)
+    assert len(server.requests) == 1

@@ -570,3 +570,9 @@ def test_signed_gemini3_turn_is_replayed_without_warning(
         )
     assert _sent_signature(server) == "c2lnbmVk"
     assert not [r for r in caplog.records if "thought signature" in r.getMessage()]
+
+
+def test_unknown_with_structured_output_argument_is_refused() -> None:
+    llm = ChatTokenhotGemini(model="gemini-2.5-flash", api_key=KEY)
+    with pytest.raises(UnknownOptionError, match="Did you mean 'include_raw'"):
+        llm.with_structured_output({"type": "object"}, includ_raw=True)
