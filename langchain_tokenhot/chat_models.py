@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import httpx
 import orjson
@@ -405,14 +405,9 @@ class ChatTokenhotGemini(BaseChatModel):
         policy = self._media_policy or DEFAULT_MEDIA_POLICY
         return {url: await transport.afetch(url, policy) for url in download_urls(messages)}
 
-    def _request(
-        self,
-        messages: Sequence[BaseMessage],
-        stop: list[str] | None,
-        kwargs: Mapping[str, Any],
-        downloads: Mapping[str, Downloaded] | None = None,
-    ) -> tuple[str, GenerateContentRequest]:
-        """(model, request body) for a call; raises ValueError on anything we cannot send.
+    def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> _CallPlan:
+        """Everything of a call's request but its messages, checked: run before any media URL
+        is downloaded, so a bad option fails before anything is sent anywhere.
 
         Precedence, lowest first: `model_kwargs`, instance fields, a per-call
         `generation_config`, per-call options (arguments, `bind`). Per-call values are checked
@@ -441,30 +436,53 @@ class ChatTokenhotGemini(BaseChatModel):
         if response_format := kwargs.get("response_format"):
             options.update(_response_format_options(response_format))
             pinned.extend(("response_mime_type", "response_json_schema"))
+        tools = kwargs.get("tools")
+        if tools:
+            tools = tools if _is_converted(tools) else convert_tools(tools)
+        return _CallPlan(
+            model=model,
+            tools=tools or None,
+            tool_config=_tool_config(tools or [], kwargs),
+            safety_settings=safety_settings(kwargs.get("safety_settings", self.safety_settings)),
+            generation_config=generation_config(
+                model,
+                options,
+                kwargs.get("generation_config"),
+                defaults=self.model_kwargs,
+                pinned=pinned,
+            ),
+            cached_content=kwargs.get("cached_content", self.cached_content),
+        )
+
+    def _request(
+        self,
+        messages: Sequence[BaseMessage],
+        stop: list[str] | None,
+        kwargs: Mapping[str, Any],
+        downloads: Mapping[str, Downloaded] | None = None,
+        plan: _CallPlan | None = None,
+    ) -> tuple[str, GenerateContentRequest]:
+        """(model, request body) for a call; raises ValueError on anything we cannot send.
+
+        `plan` is `_plan(stop, kwargs)` when the caller made it already (before downloads).
+        """
+        if plan is None:
+            plan = self._plan(stop, kwargs)
+        model = plan.model
         system, contents = convert_messages(messages, model=model, downloads=downloads)
         body: GenerateContentRequest = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system
-        tools = kwargs.get("tools")
-        if tools:
-            body["tools"] = tools if _is_converted(tools) else convert_tools(tools)
-        tool_config = _tool_config(body.get("tools", []), kwargs)
-        if tool_config:
-            body["toolConfig"] = tool_config
-        settings = safety_settings(kwargs.get("safety_settings", self.safety_settings))
-        if settings:
-            body["safetySettings"] = settings
-        config = generation_config(
-            model,
-            options,
-            kwargs.get("generation_config"),
-            defaults=self.model_kwargs,
-            pinned=pinned,
-        )
-        if config:
-            body["generationConfig"] = config
-        if cached := kwargs.get("cached_content", self.cached_content):
-            body["cachedContent"] = cached
+        if plan.tools:
+            body["tools"] = plan.tools
+        if plan.tool_config:
+            body["toolConfig"] = plan.tool_config
+        if plan.safety_settings:
+            body["safetySettings"] = plan.safety_settings
+        if plan.generation_config:
+            body["generationConfig"] = plan.generation_config
+        if plan.cached_content:
+            body["cachedContent"] = plan.cached_content
         return model, body
 
     # -- generation -----------------------------------------------------------------------------
@@ -484,8 +502,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         transport = self.transport
+        plan = self._plan(stop, kwargs)
         downloads = self._download(transport, messages)
-        model, body = self._request(messages, stop, kwargs, downloads)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         response = transport.post_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
@@ -497,8 +516,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         transport = self.transport
+        plan = self._plan(stop, kwargs)
         downloads = await self._adownload(transport, messages)
-        model, body = self._request(messages, stop, kwargs, downloads)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         response = await transport.apost_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
@@ -508,11 +528,10 @@ class ChatTokenhotGemini(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         downloads: Mapping[str, Downloaded],
+        plan: _CallPlan,
     ) -> tuple[str, bytes, StreamAssembler]:
-        model, body = self._request(messages, stop, kwargs, downloads)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         config = body.get("generationConfig", {})
-        if config.get("candidateCount", 1) != 1:
-            raise ValueError("Streaming returns one candidate; call with n=1.")
         include_thoughts = config.get("thinkingConfig", {}).get("includeThoughts")
         blocks = streams_blocks(model, include_thoughts=include_thoughts) or bool(
             set(config.get("responseModalities", ())) - {"TEXT"}
@@ -527,8 +546,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         transport = self.transport
+        plan = _streamable(self._plan(stop, kwargs))
         downloads = self._download(transport, messages)
-        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
+        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
         for event in transport.stream(model, body):
             chunk = assembler.feed(event)
             if chunk is not None:
@@ -548,8 +568,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         transport = self.transport
+        plan = _streamable(self._plan(stop, kwargs))
         downloads = await self._adownload(transport, messages)
-        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
+        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
         events = transport.astream(model, body)
         try:
             async for event in events:
@@ -677,6 +698,23 @@ class ChatTokenhotGemini(BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
+
+
+class _CallPlan(NamedTuple):
+    """A call's request parts other than its messages (see `ChatTokenhotGemini._plan`)."""
+
+    model: str
+    tools: list[Any] | None
+    tool_config: dict[str, Any] | None
+    safety_settings: list[dict[str, str]] | None
+    generation_config: dict[str, Any]
+    cached_content: str | None
+
+
+def _streamable(plan: _CallPlan) -> _CallPlan:
+    if plan.generation_config.get("candidateCount", 1) != 1:
+        raise InvalidOptionError("n", "Streaming returns one candidate; call with n=1.")
+    return plan
 
 
 _CONSTRUCTOR_NAMES = frozenset(

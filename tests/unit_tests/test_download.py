@@ -485,3 +485,22 @@ async def test_cancelled_async_download_does_not_reach_httpcore(server: FakeGemi
     pool = _download.guarded_async_client(pol)._transport._pool  # type: ignore[attr-defined]
     assert all(c.is_idle() or c.is_closed() for c in pool.connections)
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("how", ["invoke", "stream", "ainvoke", "astream"])
+async def test_bad_options_fail_before_any_media_is_downloaded(
+    server: FakeGemini, how: str
+) -> None:
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    messages = image(f"http://127.0.0.1:{server.port}/cat.png")
+    with pytest.raises(InvalidOptionError) as caught:
+        if how == "invoke":
+            llm.invoke(messages, temperature="hot")
+        elif how == "stream":
+            list(llm.stream(messages, n=2))
+        elif how == "ainvoke":
+            await llm.ainvoke(messages, temperature="hot")
+        else:
+            [c async for c in llm.astream(messages, n=2)]
+    assert caught.value.option in ("temperature", "n")
+    assert server.requests == []  # not even the media GET
