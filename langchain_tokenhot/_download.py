@@ -449,7 +449,7 @@ def _download_hops(
         try:
             with client.stream("GET", target, timeout=timeout) as response:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
-                    target = _next_hop(url, target, response, policy)
+                    target = _next_hop(url, target, response)
                     continue
                 _check_response(url, response)
                 data = bytearray()
@@ -473,7 +473,7 @@ async def adownload(
 
     The download runs in a task of its own and a caller's cancellation is not passed into it:
     httpcore leaks a pool connection when cancelled while it sets one up, and the task ends on
-    its own within the deadline plus one read timeout.
+    its own within the deadline (every read is bounded by it).
     """
     target = _first_hop(url, policy)  # refusals before any task is made
     task = asyncio.get_running_loop().create_task(
@@ -509,7 +509,7 @@ async def _adownload(
         try:
             async with client.stream("GET", target, timeout=timeout) as response:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
-                    target = _next_hop(url, target, response, policy)
+                    target = _next_hop(url, target, response)
                     continue
                 _check_response(url, response)
                 data = bytearray()
@@ -587,9 +587,7 @@ def _checked_target(original: str, target: str | httpx.URL) -> httpx.URL:
     return parsed
 
 
-def _next_hop(
-    url: str, current: httpx.URL, response: httpx.Response, policy: MediaURLPolicy
-) -> httpx.URL:
+def _next_hop(url: str, current: httpx.URL, response: httpx.Response) -> httpx.URL:
     try:
         location = current.join(response.headers["location"])
     except httpx.InvalidURL:

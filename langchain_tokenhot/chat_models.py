@@ -655,6 +655,9 @@ class ChatTokenhotGemini(BaseChatModel):
         forces a call of a tool shaped like the schema; `json_mode` asks for JSON with the
         schema. A reply that does not parse raises `OutputParserException`; a blocked or
         refused reply raises `ModelRefusalError`, never a silent None.
+
+        `strict` needs no wire field here: `responseJsonSchema` constrains the output, and the
+        forced call of `function_calling` (mode `ANY`) constrains the call to its schema.
         """
         for key in kwargs:
             raise _unknown_option(
