@@ -504,3 +504,32 @@ async def test_bad_options_fail_before_any_media_is_downloaded(
             [c async for c in llm.astream(messages, n=2)]
     assert caught.value.option in ("temperature", "n")
     assert server.requests == []  # not even the media GET
+
+
+def test_connection_is_made_to_the_checked_address_not_the_name(
+    server: FakeGemini, resolver: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: if anything resolved the name again after our check, it could get another
+    # answer. The only lookups allowed below the guard are of the checked IP literal.
+    import socket
+
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def recording(host: Any, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(str(host))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    resolver["media.intranet"] = ["127.0.0.1"]
+    got = fetch(f"http://media.intranet:{server.port}/cat.png", policy("127.0.0.0/8"))
+    assert got.data == PNG
+    assert "media.intranet" not in looked_up
+    assert resolver["asked"] == ["media.intranet"]
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"])
+def test_obfuscated_loopback_forms_are_refused(server: FakeGemini, host: str) -> None:
+    with pytest.raises(MediaURLRefusedError):
+        fetch(f"http://{host}:{server.port}/cat.png", policy())
+    assert server.requests == []
