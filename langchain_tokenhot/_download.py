@@ -448,10 +448,10 @@ def _download_hops(
         _check_deadline(url, until, deadline)
         try:
             with client.stream("GET", target, timeout=timeout) as response:
-                if response.status_code in _REDIRECTS and "location" in response.headers:
-                    target = _next_hop(url, target, response)
+                redirect = _redirect_or_check(url, target, response)
+                if redirect is not None:
+                    target = redirect
                     continue
-                _check_response(url, response)
                 data = bytearray()
                 for chunk in response.iter_bytes():
                     data += chunk
@@ -508,10 +508,10 @@ async def _adownload(
         _check_deadline(url, until, deadline)
         try:
             async with client.stream("GET", target, timeout=timeout) as response:
-                if response.status_code in _REDIRECTS and "location" in response.headers:
-                    target = _next_hop(url, target, response)
+                redirect = _redirect_or_check(url, target, response)
+                if redirect is not None:
+                    target = redirect
                     continue
-                _check_response(url, response)
                 data = bytearray()
                 async for chunk in response.aiter_bytes():
                     data += chunk
@@ -585,6 +585,14 @@ def _checked_target(original: str, target: str | httpx.URL) -> httpx.URL:
             )
         )
     return parsed
+
+
+def _redirect_or_check(url: str, target: httpx.URL, response: httpx.Response) -> httpx.URL | None:
+    """The next hop's URL (checked) for a redirect; else None once the answer is usable."""
+    if response.status_code in _REDIRECTS and "location" in response.headers:
+        return _next_hop(url, target, response)
+    _check_response(url, response)
+    return None
 
 
 def _next_hop(url: str, current: httpx.URL, response: httpx.Response) -> httpx.URL:
