@@ -173,18 +173,21 @@ def thinking_config(
     return config
 
 
-def safety_settings(settings: Any) -> list[dict[str, str]] | None:
-    """`{category: threshold}` or a list of `{category, threshold}` → the wire list.
+def safety_settings(settings: Any) -> list[dict[str, Any]] | None:
+    """`{category: threshold}` or a list of `{category, threshold, ...}` → the wire list.
 
     Names are case-normalized and the `HARM_CATEGORY_` prefix is added when missing
-    (`{"harassment": "block_none"}` is `HARM_CATEGORY_HARASSMENT: BLOCK_NONE`).
+    (`{"harassment": "block_none"}` is `HARM_CATEGORY_HARASSMENT: BLOCK_NONE`); other keys of
+    a list entry (e.g. `method`) are kept, camelCased.
     """
     if settings is None or (isinstance(settings, Mapping | list | tuple) and not settings):
         return None
     if isinstance(settings, Mapping):
-        pairs = list(settings.items())
+        entries: list[dict[str, Any]] = [
+            {"category": c, "threshold": t} for c, t in settings.items()
+        ]
     elif isinstance(settings, list | tuple):
-        pairs = []
+        entries = []
         for i, entry in enumerate(settings):
             if not isinstance(entry, Mapping) or not {"category", "threshold"} <= set(entry):
                 raise InvalidOptionError(
@@ -192,7 +195,7 @@ def safety_settings(settings: Any) -> list[dict[str, str]] | None:
                     f"safety_settings[{i}] must be a {{'category': ..., 'threshold': ...}} "
                     f"dict; got {entry!r}.",
                 )
-            pairs.append((entry["category"], entry["threshold"]))
+            entries.append(camel_keys(dict(entry)))
     else:
         raise InvalidOptionError(
             "safety_settings",
@@ -200,13 +203,13 @@ def safety_settings(settings: Any) -> list[dict[str, str]] | None:
             f"{{'HARM_CATEGORY_HARASSMENT': 'BLOCK_ONLY_HIGH'}} or a list of "
             f"{{'category': ..., 'threshold': ...}} dicts; got {settings!r}.",
         )
-    wire = []
-    for category, threshold in pairs:
-        name = _enum_name(category, "category")
+    for entry in entries:
+        name = _enum_name(entry["category"], "category")
         if not name.startswith("HARM_CATEGORY_"):
             name = "HARM_CATEGORY_" + name
-        wire.append({"category": name, "threshold": _enum_name(threshold, "threshold")})
-    return wire
+        entry["category"] = name
+        entry["threshold"] = _enum_name(entry["threshold"], "threshold")
+    return entries
 
 
 def _enum_name(value: Any, what: str) -> str:

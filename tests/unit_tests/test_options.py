@@ -576,3 +576,11 @@ def test_unknown_with_structured_output_argument_is_refused() -> None:
     llm = ChatTokenhotGemini(model="gemini-2.5-flash", api_key=KEY)
     with pytest.raises(UnknownOptionError, match="Did you mean 'include_raw'"):
         llm.with_structured_output({"type": "object"}, includ_raw=True)
+
+
+def test_safety_setting_list_keeps_its_other_fields(server: FakeGemini) -> None:
+    settings = [{"category": "dangerous_content", "threshold": "off", "method": "SEVERITY"}]
+    make(server).invoke("hi", safety_settings=settings)
+    assert sent(server).json["safetySettings"] == [
+        {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "threshold": "OFF", "method": "SEVERITY"}
+    ]
