@@ -10,6 +10,9 @@ llm.invoke("Hello").text
 
 from langchain_tokenhot._catalog import ModelInfo
 from langchain_tokenhot._exceptions import (
+    InvalidOptionError,
+    MediaDownloadError,
+    MediaURLRefusedError,
     TokenhotAuthenticationError,
     TokenhotConnectionError,
     TokenhotContextOverflowError,
@@ -23,6 +26,7 @@ from langchain_tokenhot._exceptions import (
     TokenhotServerError,
     TokenhotTimeoutError,
     ToolConversionError,
+    UnknownOptionError,
     UnsupportedContentError,
 )
 from langchain_tokenhot._token_count import CountTokensBilledWarning
@@ -32,6 +36,9 @@ from langchain_tokenhot.chat_models import ChatTokenhotGemini
 __all__ = [
     "ChatTokenhotGemini",
     "CountTokensBilledWarning",
+    "InvalidOptionError",
+    "MediaDownloadError",
+    "MediaURLRefusedError",
     "ModelInfo",
     "TokenhotAuthenticationError",
     "TokenhotConnectionError",
@@ -46,6 +53,7 @@ __all__ = [
     "TokenhotServerError",
     "TokenhotTimeoutError",
     "ToolConversionError",
+    "UnknownOptionError",
     "UnsupportedContentError",
     "__version__",
 ]

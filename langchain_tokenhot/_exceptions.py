@@ -20,9 +20,15 @@ unchanged)::
     ├── TokenhotTimeoutError             ModelTimeoutError           no answer in `timeout`  retried
     └── TokenhotConnectionError          ModelConnectionError        refused / reset       retried
 
+Media URLs in messages are downloaded by us, not by Tokenhot: a failed download raises
+`MediaDownloadError` (a `TokenhotError` naming the media host and its status) and a URL the
+media-URL policy refuses raises `MediaURLRefusedError` (also a `ValueError`).
+
 Configuration and input mistakes are caught before any request and raise `ValueError`
-subclasses instead: `UnsupportedContentError` (a content block we cannot express) and
-`ToolConversionError` (a tool or schema Gemini cannot take).
+subclasses instead: `UnsupportedContentError` (a content block we cannot express),
+`ToolConversionError` (a tool or schema Gemini cannot take), `InvalidOptionError` (an option
+value we cannot send) and `UnknownOptionError` (an option name we do not know; also a
+`TypeError`).
 
 No exception carries the API key: messages and bodies are scrubbed of it, and httpx errors
 (whose requests hold the auth header) are not chained.
@@ -199,3 +205,119 @@ class ToolConversionError(ValueError):
 
     Raised before any request is sent; the message names the tool and the problem.
     """
+
+
+class MediaDownloadError(TokenhotError):
+    """A media URL in a message could not be downloaded (the media host failed, not Tokenhot).
+
+    Raised before the model is called. `host` is the media host, `media_status` the HTTP
+    status it answered (None when it did not answer), `url` the URL with credentials and query
+    values masked. `is_retryable` is True only for transient failures (a timeout, a refused or
+    reset connection, 408/429/5xx from the media host); downloads are not retried
+    automatically.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        host: str | None = None,
+        media_status: int | None = None,
+        transient: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.url = url
+        self.host = host
+        self.media_status = media_status
+        self.is_retryable = transient
+        super().__init__(message, **kwargs)
+
+    def _render(self) -> str:
+        # Not "Tokenhot HTTP ...": the status, if any, is the media host's.
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_media,
+            (type(self), self.message, self.url, self.host, self.media_status, self.is_retryable),
+        )
+
+
+class MediaURLRefusedError(MediaDownloadError, ValueError):
+    """A media URL (or one of its redirect hops) is refused by the media-URL policy.
+
+    Nothing was sent to the refused address, and nothing to the model. `rule` names the rule
+    (`"loopback"`, `"private"`, `"link-local (cloud metadata)"`, `"downloads disabled"`,
+    `"scheme"`, `"redirects"`, ...) and `option` the constructor option that allows it, if any
+    (`media_allowed_hosts`, `download_media`). Also a `ValueError`: it is bad input.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        option: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.rule = rule
+        self.option = option
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_refusal,
+            (type(self), self.message, self.url, self.host, self.rule, self.option),
+        )
+
+
+def _rebuild_media(
+    cls: type[MediaDownloadError],
+    message: str,
+    url: str | None,
+    host: str | None,
+    media_status: int | None,
+    transient: bool,
+) -> MediaDownloadError:
+    return cls(message, url=url, host=host, media_status=media_status, transient=transient)
+
+
+def _rebuild_refusal(
+    cls: type[MediaURLRefusedError],
+    message: str,
+    url: str | None,
+    host: str | None,
+    rule: str | None,
+    option: str | None,
+) -> MediaURLRefusedError:
+    return cls(message, url=url, host=host, rule=rule, option=option)
+
+
+class InvalidOptionError(ValueError):
+    """A model option has a value we cannot send (at construction or per call).
+
+    Raised before any request. `option` names the option; the message says what to pass.
+    """
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.option, str(self)))
+
+
+class UnknownOptionError(InvalidOptionError, TypeError):
+    """An option name the model does not know (a constructor or per-call keyword).
+
+    The message names the keyword and the closest valid option. Also a `TypeError`, which is
+    what Python raises for an unexpected keyword argument.
+    """
+
+    def __init__(self, option: str, message: str, suggestion: str | None = None) -> None:
+        self.suggestion = suggestion
+        super().__init__(option, message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.option, str(self), self.suggestion))

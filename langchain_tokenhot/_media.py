@@ -15,8 +15,9 @@ or `file_id`), LangChain v0 blocks (`source_type` = `base64|url|id|text`), OpenA
 `input_audio` and `file` blocks, the Gemini-native `media` block of langchain-google-genai, and
 `inline_data` / `file_data` blocks.
 
-URL policy: any http(s) URL other than YouTube and the Gemini API host is fetched by the
-transport (bounded, async-safe) and inlined, because the Gemini Developer API only documents
+URL policy: any http(s) URL other than YouTube and the Gemini API host is fetched (by
+`_download`, under its server-side-request-forgery policy: non-public addresses refused, every
+redirect hop checked) and inlined, because the Gemini Developer API only documents
 `fileUri` for Files-API URIs and YouTube, and a reseller may not fetch arbitrary URLs. Use
 `urls_to_download` to learn which URL a block needs. A Gemini-native `file_uri` is sent as given:
 that is the escape hatch for models that accept arbitrary https `fileUri`s.

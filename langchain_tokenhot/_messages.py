@@ -10,7 +10,10 @@ Rules that matter (see the project's wire-format reference, §3.1 and §9):
   freely between the two packages.
 * On Gemini 3, a function call in the current turn with no signature at all (a history from
   another provider, a hand-written call) gets Google's documented bypass value; without it the
-  request is rejected with 400 "Function call is missing a thought_signature".
+  request is rejected with 400 "Function call is missing a thought_signature". When the turn
+  came from a Gemini 3 model, which always signs its calls, the signature was lost on the way
+  (usually a checkpointer or serializer that drops `additional_kwargs`), so the bypass is sent
+  with a warning naming the message: Google says replaying without it degrades quality.
 * Tool-call ids go out as `functionCall.id` and `functionResponse.id` only when asked
   (`function_call_ids=True`), and then always both: a gateway that re-marshals requests
   (new-api) drops `functionCall.id` but keeps `functionResponse.id`, which would leave Google
@@ -112,6 +115,7 @@ class _Conversation:
         "system_parts",
         "tool_names",
         "turn_start",
+        "unsigned",
     )
 
     def __init__(
@@ -130,6 +134,8 @@ class _Conversation:
         # Index in `contents` where the current turn (from the last real user message) starts;
         # only there does Gemini 3 validate function-call signatures.
         self.turn_start = 0
+        # (index in `contents`, where) of Gemini 3 model turns whose calls lost their signature.
+        self.unsigned: list[tuple[int, str]] = []
 
     def add(self, role: Role, parts: list[Part], *, user_turn: bool = False) -> None:
         if not parts:
@@ -185,6 +191,8 @@ class _Conversation:
                 p["functionCall"]["id"] for p in parts if "id" in p.get("functionCall", ())
             )
             self.add("model", parts)
+            if self.gemini3 and _lost_signature(message, parts):
+                self.unsigned.append((len(self.contents) - 1, where))
         elif isinstance(message, ToolMessage):
             self.tool_result(
                 message.tool_call_id,
@@ -249,6 +257,16 @@ def convert_messages(
             ) from None
     contents = conversation.contents
     if conversation.gemini3:
+        for index, where in conversation.unsigned:
+            if index >= conversation.turn_start:
+                logger.warning(
+                    "%s: this Gemini 3 model turn's function call has no thought signature, so "
+                    "it is sent with the bypass value (Google says answers degrade). The "
+                    "signature was most likely lost when the history was stored: keep "
+                    "AIMessage.additional_kwargs (and content blocks' signatures) in your "
+                    "checkpointer or serializer.",
+                    where,
+                )
         _add_bypass_signatures(contents, conversation.turn_start)
     if not contents:
         raise UnsupportedContentError(
@@ -279,6 +297,19 @@ def _tool_name(tool_names: Mapping[str, str], call_id: Any, name: str | None, wh
         "earlier AIMessage and has no `name`; Gemini needs the function name. Keep the "
         "AIMessage with its tool_calls in the history or set ToolMessage(name=...)."
     )
+
+
+def _lost_signature(message: AIMessage, parts: list[Part]) -> bool:
+    """Whether a Gemini 3 answer (which always signs its first call) arrives unsigned."""
+    if _provider_kind(message) != "gemini":
+        return False  # another provider's or a hand-written history: the quiet bypass
+    model_name = message.response_metadata.get("model_name")
+    if not isinstance(model_name, str) or not model_name.removeprefix("models/").startswith(
+        "gemini-3"
+    ):
+        return False
+    first_call = next((p for p in parts if "functionCall" in p), None)
+    return first_call is not None and "thoughtSignature" not in first_call
 
 
 def _add_bypass_signatures(contents: list[Content], turn_start: int) -> None:

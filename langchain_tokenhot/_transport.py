@@ -1,4 +1,5 @@
-"""HTTP transport: URLs, auth headers, pooled clients, retries, SSE streaming, downloads.
+"""HTTP transport: URLs, auth headers, pooled clients, retries, SSE streaming (media downloads
+are `_download`'s).
 
 The only module that touches httpx. Guarantees (documented in docs/reliability.md):
 
@@ -38,6 +39,7 @@ from typing import Any, NoReturn
 import httpx
 import orjson
 
+from ._download import DEFAULT_MEDIA_POLICY, MediaURLPolicy, adownload, download
 from ._errors import (
     deadline_error,
     error_from_event,
@@ -48,7 +50,6 @@ from ._errors import (
 )
 from ._exceptions import (
     TokenhotError,
-    TokenhotInvalidRequestError,
     TokenhotResponseError,
     TokenhotTimeoutError,
 )
@@ -62,8 +63,6 @@ MAX_RETRY_DELAY = 60.0
 """Longest wait between two attempts, whatever the server asks for (seconds)."""
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-"""Size cap for media URLs we download to inline (Gemini's inline request limit)."""
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -721,59 +720,12 @@ class Transport:
 
     # -- media downloads ---------------------------------------------------------------------
 
-    def fetch(self, url: str) -> Downloaded:
-        """Download a media URL to inline it (size-capped, same timeout, no auth header)."""
-        client = self.client
-        deadline = _SyncDeadline(self.deadline)
-        try:
-            with client.stream(
-                "GET",
-                url,
-                timeout=self.timeout,
-                follow_redirects=True,
-                extensions=deadline.extensions,
-            ) as response:
-                deadline.attach(response)
-                _check_download(url, response)
-                data = bytearray()
-                for chunk in response.iter_bytes():
-                    deadline.check()
-                    data += chunk
-                    _check_size(url, len(data))
-                return Downloaded(bytes(data), _content_type(response))
-        except httpx.HTTPError as exc:
-            error = self._exception(exc, deadline, None)
-        except _DeadlineExceededError:
-            error = deadline_error(self.deadline, model=None)
-        finally:
-            deadline.disarm()
-        _raise(_download_error(url, error))
+    def fetch(self, url: str, policy: MediaURLPolicy = DEFAULT_MEDIA_POLICY) -> Downloaded:
+        """Download a media URL to inline it (see `_download`: policy, redirects, size cap)."""
+        return download(url, policy, timeout=self.timeout, deadline=self.deadline)
 
-    async def afetch(self, url: str) -> Downloaded:
-        async def consume(response: httpx.Response) -> Downloaded:
-            _check_download(url, response)
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                _check_size(url, len(data))
-            return Downloaded(bytes(data), _content_type(response))
-
-        exchange = _AsyncExchange(
-            self.async_client,
-            "GET",
-            url,
-            consume=consume,
-            timeout=self.timeout,
-            follow_redirects=True,
-        )
-        try:
-            downloaded: Downloaded = await exchange.result(self.deadline)
-            return downloaded
-        except httpx.HTTPError as exc:
-            error = error_from_exception(exc, model=None)
-        except _DeadlineExceededError:
-            error = deadline_error(self.deadline, model=None)
-        _raise(_download_error(url, error))
+    async def afetch(self, url: str, policy: MediaURLPolicy = DEFAULT_MEDIA_POLICY) -> Downloaded:
+        return await adownload(url, policy, timeout=self.timeout, deadline=self.deadline)
 
 
 _NOT_JSON = object()
@@ -796,37 +748,3 @@ def _cut_short(error: TokenhotError, model: str) -> TokenhotError:
             f"the stream stalled after partial output ({error.message})", model=model
         )
     return TokenhotResponseError(f"the stream was cut short ({error.message})", model=model)
-
-
-def _check_download(url: str, response: httpx.Response) -> None:
-    if response.status_code >= 300:
-        _raise(
-            TokenhotInvalidRequestError(
-                f"could not download media {url}: HTTP {response.status_code}",
-                status_code=response.status_code,
-            )
-        )
-    length = response.headers.get("content-length")
-    if length and length.isdigit():
-        _check_size(url, int(length))
-
-
-def _check_size(url: str, size: int) -> None:
-    if size > MAX_DOWNLOAD_BYTES:
-        _raise(
-            TokenhotInvalidRequestError(
-                f"media at {url} is larger than {MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB; "
-                "upload it and pass a file URI instead"
-            )
-        )
-
-
-def _content_type(response: httpx.Response) -> str | None:
-    value = response.headers.get("content-type")
-    return value.split(";")[0].strip() if value else None
-
-
-def _download_error(url: str, error: TokenhotError) -> TokenhotError:
-    error.message = f"could not download media {url}: {error.message}"
-    error.args = (error._render(),)
-    return error

@@ -6,9 +6,13 @@ The class holds configuration and glue only; translation lives in the private mo
 
 from __future__ import annotations
 
+import difflib
+import functools
+import os
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import httpx
 import orjson
@@ -31,10 +35,26 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
 from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token
+from ._download import DEFAULT_MEDIA_POLICY, MediaURLPolicy
+from ._exceptions import (
+    InvalidOptionError,
+    ToolConversionError,
+    UnknownOptionError,
+)
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
 from ._profiles import profile_for
@@ -45,6 +65,7 @@ from ._request import (
     THINKING_OPTIONS,
     camel_keys,
     generation_config,
+    normalize_model,
     safety_settings,
 )
 from ._response import check_shape, messages_from_response
@@ -70,16 +91,32 @@ _CALL_KEYS = frozenset(
         "safety_settings",
         "cached_content",
         "response_format",
-        "voice_name",
-        "image_config",
-        "speech_config",
         "stream",
         "strict",
     }
 )
+# Per-call options that set a generationConfig field (LangChain names, after OPTION_ALIASES).
 _OPTION_KEYS = (
-    frozenset(GENERATION_FIELDS) | frozenset(THINKING_OPTIONS) | frozenset(NESTED_CONFIG_OPTIONS)
+    frozenset(GENERATION_FIELDS)
+    | frozenset(THINKING_OPTIONS)
+    | frozenset(NESTED_CONFIG_OPTIONS)
+    | {"voice_name"}
 )
+_MIN_SECRET_LENGTH = 8
+"""Shorter keys are not real secrets (test dummies such as `"k"`); scrubbing them would mangle
+every message that contains the letter."""
+_SECRET_HEADER = re.compile(
+    r"^(authorization|proxy-authorization|cookie|set-cookie|api-?key|key|token|secret)$"
+    r"|[-_](key|token|secret|auth|authorization|password|passwd|signature|session|credentials?)$"
+    r"|apikey$",
+    re.IGNORECASE,
+)
+"""Header names whose values are credentials (masked like `api_key`)."""
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header's value is a credential (`Authorization`, `Cookie`, `*-Key`, ...)."""
+    return _SECRET_HEADER.search(name.strip()) is not None
 
 
 class ChatTokenhotGemini(BaseChatModel):
@@ -175,10 +212,63 @@ class ChatTokenhotGemini(BaseChatModel):
     """Send tool-call ids as `functionCall.id` and `functionResponse.id`. Off by default: a
     gateway that re-marshals requests (new-api) drops the first and keeps the second. Turn on
     for Google directly or a pass-through gateway."""
+    download_media: bool = True
+    """Download http(s) media URLs in messages and inline them. `False` refuses every such
+    URL with `MediaURLRefusedError` (pass media as base64 or a file URI instead)."""
+    media_allowed_hosts: list[str] | None = None
+    """Hosts (`"media.intranet"`) or networks (`"10.0.0.0/8"`) that media URLs may reach
+    although they are not public. By default loopback, private, link-local (cloud metadata),
+    CGNAT, multicast and reserved addresses are refused (see docs/reliability.md)."""
 
     _transport: Transport | None = PrivateAttr(default=None)
+    # Set by __init__; a non-None default would be deep-copied on every construction (~35 us).
+    _media_policy: MediaURLPolicy | None = PrivateAttr(default=None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Pydantic ignores unknown keywords: a misspelt option would vanish without a word.
+        for key in kwargs:
+            if key not in _CONSTRUCTOR_NAMES:
+                raise _unknown_option(
+                    key,
+                    "ChatTokenhotGemini()",
+                    _CONSTRUCTOR_NAMES,
+                    " Raw generationConfig fields go in model_kwargs={...}.",
+                )
+        super().__init__(**kwargs)
+        # Checked here, after pydantic, so the error is ours (InvalidOptionError naming the
+        # option), not wrapped in a ValidationError.
+        generation_config(self.model, self._options())
+        safety_settings(self.safety_settings)
+        self._media_policy = MediaURLPolicy.from_options(
+            self.download_media, self.media_allowed_hosts
+        )
 
     # -- validation and plumbing ------------------------------------------------------------
+
+    @field_validator("model")
+    @classmethod
+    def _normalize_model(cls, model: str) -> str:
+        return normalize_model(model)
+
+    @field_validator("default_headers", mode="before")
+    @classmethod
+    def _revive_header_secrets(cls, headers: Any) -> Any:
+        # A serialized model holds credential headers as secret references (see lc_secrets);
+        # langchain-core's loader revives only top-level secrets, so nested ones are read from
+        # their environment variable here, as `secrets_from_env` does for the key.
+        if not isinstance(headers, Mapping):
+            return headers
+        revived = dict(headers)
+        for name, value in headers.items():
+            if isinstance(value, Mapping) and value.get("type") == "secret" and value.get("lc"):
+                [env] = value.get("id") or [None]
+                if not isinstance(env, str) or not os.environ.get(env):
+                    raise ValueError(
+                        f"default_headers[{name!r}] was serialized as a secret; set the {env} "
+                        "environment variable or pass default_headers again."
+                    )
+                revived[name] = os.environ[env]
+        return revived
 
     @model_validator(mode="after")
     def _validate(self) -> Self:
@@ -189,8 +279,6 @@ class ChatTokenhotGemini(BaseChatModel):
             )
         if self.n > 1 and self.streaming:
             raise ValueError("n > 1 cannot be combined with streaming=True.")
-        # Surface bad thinking options at construction, not at the first call.
-        generation_config(self.model, self._options())
         return self
 
     @property
@@ -207,7 +295,18 @@ class ChatTokenhotGemini(BaseChatModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        return {"api_key": "TOKENHOT_API_KEY"}
+        secrets = {"api_key": "TOKENHOT_API_KEY"}
+        for name in self.default_headers or ():
+            if is_secret_header(name) and "." not in name:
+                env = "TOKENHOT_HEADER_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+                secrets[f"default_headers.{name}"] = env
+        return secrets
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name == "default_headers" and value:
+                value = {k: "**********" if is_secret_header(k) else v for k, v in value.items()}
+            yield name, value
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -216,18 +315,32 @@ class ChatTokenhotGemini(BaseChatModel):
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        # What LangSmith records is what goes on the wire: the same precedence as `_request`
+        # (per call, then the instance, then raw generation_config / model_kwargs fields).
+        calls = {OPTION_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        model = calls.get("model")
         params = LangSmithParams(
             ls_provider="tokenhot",
-            ls_model_name=kwargs.get("model") or self.model,
+            ls_model_name=normalize_model(model) if isinstance(model, str) else self.model,
             ls_model_type="chat",
         )
-        temperature = kwargs.get("temperature", self.temperature)
-        if temperature is not None:
-            params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", self.max_tokens)
-        if max_tokens is not None:
-            params["ls_max_tokens"] = max_tokens
-        if ls_stop := stop or kwargs.get("stop") or self.stop:
+        call_config = calls.get("generation_config")
+        if not isinstance(call_config, Mapping):
+            call_config = {}  # a bad value is reported by `_request`, not here
+        for option, wire, key in (
+            ("temperature", "temperature", "ls_temperature"),
+            ("max_tokens", "maxOutputTokens", "ls_max_tokens"),
+        ):
+            value = calls.get(option)
+            if value is None:
+                value = call_config.get(wire, call_config.get(option))
+            if value is None:
+                value = getattr(self, option)
+            if value is None:
+                value = self.model_kwargs.get(wire, self.model_kwargs.get(option))
+            if value is not None:
+                params[key] = value  # type: ignore[literal-required]
+        if ls_stop := stop or calls.get("stop") or self.stop:
             params["ls_stop"] = ls_stop
         return params
 
@@ -278,7 +391,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self._transport = Transport(
             base_url=normalize_base_url(self.base_url),
             headers=headers,
-            secret=key,
+            secret=key if len(key) >= _MIN_SECRET_LENGTH else None,
             timeout=self.timeout,
             max_retries=self.max_retries,
             http_client=self.http_client,
@@ -288,33 +401,83 @@ class ChatTokenhotGemini(BaseChatModel):
 
     # -- request building ---------------------------------------------------------------------
 
+    def _download(
+        self, transport: Transport, messages: Sequence[BaseMessage]
+    ) -> dict[str, Downloaded]:
+        """The http(s) media URLs of `messages`, fetched under the media-URL policy."""
+        policy = self._media_policy or DEFAULT_MEDIA_POLICY
+        return {url: transport.fetch(url, policy) for url in download_urls(messages)}
+
+    async def _adownload(
+        self, transport: Transport, messages: Sequence[BaseMessage]
+    ) -> dict[str, Downloaded]:
+        policy = self._media_policy or DEFAULT_MEDIA_POLICY
+        return {url: await transport.afetch(url, policy) for url in download_urls(messages)}
+
+    def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> _CallPlan:
+        """Everything of a call's request but its messages, checked: run before any media URL
+        is downloaded, so a bad option fails before anything is sent anywhere.
+
+        Precedence, lowest first: `model_kwargs`, instance fields, a per-call
+        `generation_config`, per-call options (arguments, `bind`). Per-call values are checked
+        like constructor values (`InvalidOptionError` naming the option).
+        """
+        options = self._options()
+        pinned: list[str] = []
+        for key, value in kwargs.items():
+            name = OPTION_ALIASES.get(key, key)
+            if name in _OPTION_KEYS:
+                options[name] = _checked_call_value(name, value)
+                pinned.append(name)
+            elif name in _CALL_KEYS:
+                _checked_call_value(name, value)
+            elif not name.startswith("ls_"):
+                raise _unknown_option(
+                    key,
+                    "a call",
+                    _CALL_NAMES,
+                    " Raw generationConfig fields go in generation_config={...}.",
+                )
+        if stop is not None:
+            options["stop"] = _checked_call_value("stop", stop)
+            pinned.append("stop")
+        model = normalize_model(kwargs["model"]) if kwargs.get("model") else self.model
+        if response_format := kwargs.get("response_format"):
+            options.update(_response_format_options(response_format))
+            pinned.extend(("response_mime_type", "response_json_schema"))
+        tools = kwargs.get("tools")
+        if tools:
+            tools = tools if _is_converted(tools) else convert_tools(tools)
+        return _CallPlan(
+            model=model,
+            tools=tools or None,
+            tool_config=_tool_config(tools or [], kwargs),
+            safety_settings=safety_settings(kwargs.get("safety_settings", self.safety_settings)),
+            generation_config=generation_config(
+                model,
+                options,
+                kwargs.get("generation_config"),
+                defaults=self.model_kwargs,
+                pinned=pinned,
+            ),
+            cached_content=kwargs.get("cached_content", self.cached_content),
+        )
+
     def _request(
         self,
         messages: Sequence[BaseMessage],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
         downloads: Mapping[str, Downloaded] | None = None,
+        plan: _CallPlan | None = None,
     ) -> tuple[str, GenerateContentRequest]:
-        """(model, request body) for a call; raises ValueError on anything we cannot send."""
-        options = self._options()
-        for key, value in kwargs.items():
-            name = OPTION_ALIASES.get(key, key)
-            if name in _OPTION_KEYS:
-                options[name] = value
-            elif name not in _CALL_KEYS and not name.startswith("ls_"):
-                raise TypeError(
-                    f"ChatTokenhotGemini got an unexpected keyword argument {key!r}. Generation "
-                    "options: " + ", ".join(sorted(_OPTION_KEYS)) + "; raw generationConfig "
-                    "fields go in generation_config={...} or model_kwargs."
-                )
-        if stop is not None:
-            options["stop"] = stop
-        model = kwargs.get("model") or self.model
-        extra = self.model_kwargs
-        if call_config := kwargs.get("generation_config"):
-            extra = {**extra, **call_config}
-        if response_format := kwargs.get("response_format"):
-            options.update(_response_format_options(response_format))
+        """(model, request body) for a call; raises ValueError on anything we cannot send.
+
+        `plan` is `_plan(stop, kwargs)` when the caller made it already (before downloads).
+        """
+        if plan is None:
+            plan = self._plan(stop, kwargs)
+        model = plan.model
         system, contents = convert_messages(
             messages,
             model=model,
@@ -324,24 +487,16 @@ class ChatTokenhotGemini(BaseChatModel):
         body: GenerateContentRequest = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system
-        tools = kwargs.get("tools")
-        if tools:
-            body["tools"] = tools if _is_converted(tools) else convert_tools(tools)
-        tool_config = kwargs.get("tool_config")
-        if kwargs.get("tool_choice") is not None:
-            tool_config = tool_choice_to_config(
-                kwargs["tool_choice"], function_names(body.get("tools", []))
-            )
-        if tool_config:
-            body["toolConfig"] = camel_keys(tool_config)
-        settings = safety_settings(kwargs.get("safety_settings", self.safety_settings))
-        if settings:
-            body["safetySettings"] = settings
-        config = generation_config(model, options, extra)
-        if config:
-            body["generationConfig"] = config
-        if cached := kwargs.get("cached_content", self.cached_content):
-            body["cachedContent"] = cached
+        if plan.tools:
+            body["tools"] = plan.tools
+        if plan.tool_config:
+            body["toolConfig"] = plan.tool_config
+        if plan.safety_settings:
+            body["safetySettings"] = plan.safety_settings
+        if plan.generation_config:
+            body["generationConfig"] = plan.generation_config
+        if plan.cached_content:
+            body["cachedContent"] = plan.cached_content
         return model, body
 
     # -- generation -----------------------------------------------------------------------------
@@ -361,8 +516,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         transport = self.transport
-        downloads = {url: transport.fetch(url) for url in download_urls(messages)}
-        model, body = self._request(messages, stop, kwargs, downloads)
+        plan = self._plan(stop, kwargs)
+        downloads = self._download(transport, messages)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         response = transport.post_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
@@ -374,8 +530,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         transport = self.transport
-        downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
-        model, body = self._request(messages, stop, kwargs, downloads)
+        plan = self._plan(stop, kwargs)
+        downloads = await self._adownload(transport, messages)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         response = await transport.apost_json(model, "generateContent", _encode(body))
         return self._result(response, model)
 
@@ -385,11 +542,10 @@ class ChatTokenhotGemini(BaseChatModel):
         stop: list[str] | None,
         kwargs: dict[str, Any],
         downloads: Mapping[str, Downloaded],
+        plan: _CallPlan,
     ) -> tuple[str, bytes, StreamAssembler]:
-        model, body = self._request(messages, stop, kwargs, downloads)
+        model, body = self._request(messages, stop, kwargs, downloads, plan)
         config = body.get("generationConfig", {})
-        if config.get("candidateCount", 1) != 1:
-            raise ValueError("Streaming returns one candidate; call with n=1.")
         include_thoughts = config.get("thinkingConfig", {}).get("includeThoughts")
         blocks = streams_blocks(model, include_thoughts=include_thoughts) or bool(
             set(config.get("responseModalities", ())) - {"TEXT"}
@@ -404,8 +560,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         transport = self.transport
-        downloads = {url: transport.fetch(url) for url in download_urls(messages)}
-        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
+        plan = _streamable(self._plan(stop, kwargs))
+        downloads = self._download(transport, messages)
+        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
         for event in transport.stream(model, body):
             chunk = assembler.feed(event)
             if chunk is not None:
@@ -425,8 +582,9 @@ class ChatTokenhotGemini(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         transport = self.transport
-        downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
-        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
+        plan = _streamable(self._plan(stop, kwargs))
+        downloads = await self._adownload(transport, messages)
+        model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
         events = transport.astream(model, body)
         try:
             async for event in events:
@@ -460,7 +618,7 @@ class ChatTokenhotGemini(BaseChatModel):
         if self.token_counter == "approximate":
             return approximate_tokens(messages, tools)
         transport = self.transport
-        downloads = {url: transport.fetch(url) for url in download_urls(messages)}
+        downloads = self._download(transport, messages)
         model, body = self._request(messages, None, {"tools": tools} if tools else {}, downloads)
         response = transport.post_json(
             model, "countTokens", _encode(count_tokens_body(body, model=model))
@@ -538,9 +696,14 @@ class ChatTokenhotGemini(BaseChatModel):
         forces a call of a tool shaped like the schema; `json_mode` asks for JSON with the
         schema. A reply that does not parse raises `OutputParserException`; a blocked or
         refused reply raises `ModelRefusalError`, never a silent None.
+
+        `strict` needs no wire field here: `responseJsonSchema` constrains the output, and the
+        forced call of `function_calling` (mode `ANY`) constrains the call to its schema.
         """
-        if kwargs:
-            raise TypeError(f"Unexpected arguments: {', '.join(kwargs)}")
+        for key in kwargs:
+            raise _unknown_option(
+                key, "with_structured_output()", frozenset({"method", "include_raw", "strict"})
+            )
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         ls_format = {
             "kwargs": {"method": method, "strict": strict},
@@ -579,6 +742,120 @@ class ChatTokenhotGemini(BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
+
+
+class _CallPlan(NamedTuple):
+    """A call's request parts other than its messages (see `ChatTokenhotGemini._plan`)."""
+
+    model: str
+    tools: list[Any] | None
+    tool_config: dict[str, Any] | None
+    safety_settings: list[dict[str, str]] | None
+    generation_config: dict[str, Any]
+    cached_content: str | None
+
+
+def _streamable(plan: _CallPlan) -> _CallPlan:
+    if plan.generation_config.get("candidateCount", 1) != 1:
+        raise InvalidOptionError("n", "Streaming returns one candidate; call with n=1.")
+    return plan
+
+
+_CONSTRUCTOR_NAMES = frozenset(
+    name
+    for field_name, field in ChatTokenhotGemini.model_fields.items()
+    for name in (field_name, field.alias)
+    if name
+)
+_CALL_NAMES = _OPTION_KEYS | _CALL_KEYS | frozenset(OPTION_ALIASES)
+
+# Types of the per-call values that are not constructor fields.
+_CALL_ONLY_TYPES: dict[str, Any] = {
+    "response_logprobs": bool | None,
+    "logprobs": int | None,
+    "tool_config": dict[str, Any] | None,
+    "generation_config": dict[str, Any] | None,
+    "strict": bool | None,
+    "stream": bool | None,
+}
+
+
+def _unknown_option(
+    key: str, where: str, known: frozenset[str], hint: str = ""
+) -> UnknownOptionError:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    suggestion = f" Did you mean {close[0]!r}?" if close else ""
+    return UnknownOptionError(
+        key,
+        f"ChatTokenhotGemini got an unknown option {key!r} in {where}.{suggestion}{hint}",
+        close[0] if close else None,
+    )
+
+
+@functools.cache
+def _call_adapter(name: str) -> TypeAdapter[Any] | None:
+    """The validator of a per-call option: the constructor field's own type and constraints."""
+    if name in _CALL_ONLY_TYPES:
+        return TypeAdapter(_CALL_ONLY_TYPES[name])
+    if name == "safety_settings":
+        return None  # `safety_settings()` checks it with a message that shows the right shape
+    for field_name, field in ChatTokenhotGemini.model_fields.items():
+        if name in (field_name, field.alias):
+            if not field.metadata:
+                return TypeAdapter(field.annotation)  # type: ignore[arg-type]
+            return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[arg-type]
+    return None  # tools, tool_choice, response_format: checked where they are converted
+
+
+def _checked_call_value(name: str, value: Any) -> Any:
+    adapter = _call_adapter(name)
+    if adapter is None or value is None:
+        return value
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"]
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise InvalidOptionError(
+            name, f"Invalid per-call option {name}={shown}: {problem}."
+        ) from None
+
+
+def _tool_config(tools: list[Any], kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`toolConfig` from `tool_choice`, `tool_config` and `strict`, checked against the tools.
+
+    A raw `tool_config` goes through the same checks as `tool_choice` (a forced call needs a
+    bound function). `strict=True` turns `AUTO` function calling into Gemini's `VALIDATED`
+    mode (calls constrained to the declared schemas).
+    """
+    names = function_names(tools)
+    config: dict[str, Any] | None
+    if kwargs.get("tool_choice") is not None:
+        config = tool_choice_to_config(kwargs["tool_choice"], names)
+    elif raw := kwargs.get("tool_config"):
+        try:
+            config = tool_choice_to_config(raw, names)
+        except ToolConversionError as exc:
+            raise InvalidOptionError("tool_config", f"Invalid tool_config: {exc}") from None
+        fcc = camel_keys(raw).get("functionCallingConfig")
+        if config is None and isinstance(fcc, Mapping) and fcc:
+            config = {"functionCallingConfig": camel_keys(dict(fcc))}  # e.g. an explicit AUTO
+    else:
+        config = None
+    if kwargs.get("strict"):
+        if not names:
+            raise InvalidOptionError(
+                "strict",
+                "strict=True constrains function calls to their schemas, but no function "
+                "tools are bound; bind tools with bind_tools(..., strict=True) or drop strict.",
+            )
+        config = dict(config or {})
+        fcc = dict(config.get("functionCallingConfig") or {})
+        if str(fcc.get("mode", "AUTO")).upper() == "AUTO":
+            fcc["mode"] = "VALIDATED"
+        config["functionCallingConfig"] = fcc
+    return config
 
 
 def _encode(body: Any) -> bytes:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
-from langchain_tokenhot import ChatTokenhotGemini
+from langchain_tokenhot import ChatTokenhotGemini, InvalidOptionError
 
 MODEL = "gemini-3-flash-preview"
 
@@ -47,8 +45,8 @@ def main(
     # --8<-- [start:checked]
     try:
         ChatTokenhotGemini(model="gemini-3.1-pro", thinking_level="minimal")
-    except ValidationError as err:  # a ValueError, raised before any request
-        print(err.errors()[0]["msg"])
+    except InvalidOptionError as err:  # a ValueError, raised before any request
+        print(f"{err.option}: {err}")
     # --8<-- [end:checked]
     return {"msg": msg, "reasoning": "".join(reasoning), "answer": "".join(answer)}
 

@@ -31,11 +31,15 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from pydantic import ValidationError
 
 from langchain_tokenhot import (
+    ChatTokenhotGemini,
+    InvalidOptionError,
     TokenhotError,
     TokenhotResponseError,
     ToolConversionError,
+    UnknownOptionError,
     UnsupportedContentError,
 )
 from langchain_tokenhot._errors import error_from_response
@@ -45,6 +49,7 @@ from langchain_tokenhot._response import check_shape, messages_from_response
 from langchain_tokenhot._sse import SSEDecoder
 from langchain_tokenhot._streaming import StreamAssembler
 from langchain_tokenhot._transport import Transport
+from langchain_tokenhot.chat_models import _CALL_NAMES, _CONSTRUCTOR_NAMES
 
 CONVERT_ERRORS = (UnsupportedContentError, ToolConversionError)
 PARSE_ERRORS = (TokenhotResponseError,)
@@ -810,3 +815,80 @@ STREAM_CRASHES = [
 @pytest.mark.parametrize("events", STREAM_CRASHES)
 def test_known_stream_assembler_crash(events: list[Any]) -> None:
     _stream_strict(events)
+
+
+# -- per-call options --------------------------------------------------------------------------
+#
+# Any per-call keyword with any value either builds a request or raises one of our typed
+# `ValueError`s (`InvalidOptionError`, `UnknownOptionError`, or a tool/content error) before
+# anything is sent; never a bare TypeError/KeyError/AttributeError from deep inside, and the
+# LangSmith parameters (computed by langchain-core before the request) never crash either.
+
+OPTION_ERRORS = (
+    InvalidOptionError,
+    UnknownOptionError,
+    ToolConversionError,
+    UnsupportedContentError,
+)
+# `stop` is never a keyword here: langchain-core passes it as its own argument.
+PER_CALL_NAMES = sorted(
+    (_CALL_NAMES - {"stop"}) | {"ls_structured_output_format", "temprature", "service_tier"}
+)
+FUZZ_MODELS = ["gemini-2.5-flash", "gemini-3-flash-preview", "gemini-2.5-flash-preview-tts"]
+option_value = st.one_of(
+    json_value,
+    st.sampled_from(
+        [
+            "low",
+            "HIGH",
+            "1024",
+            -1,
+            0,
+            True,
+            "BLOCK_NONE",
+            {"harassment": "block_none"},
+            [{"category": "x"}],
+            {"function_calling_config": {"mode": "ANY"}},
+            {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["f"]}},
+            {"type": "json_schema", "json_schema": {"schema": {"type": "object"}}},
+            "models/gemini-2.5-pro",
+            ["TEXT", "image"],
+        ]
+    ),
+)
+per_call_kwargs = st.dictionaries(st.sampled_from(PER_CALL_NAMES), option_value, max_size=4)
+FUZZ_LLMS = {m: ChatTokenhotGemini(model=m, api_key="sk-fuzz-0123456789") for m in FUZZ_MODELS}
+
+
+@FUZZ
+@given(
+    st.sampled_from(FUZZ_MODELS), per_call_kwargs, st.one_of(st.none(), st.lists(text, max_size=2))
+)
+def test_any_per_call_options_build_a_request_or_raise_a_typed_error(
+    model: str, kwargs: dict[str, Any], stop: list[str] | None
+) -> None:
+    llm = FUZZ_LLMS[model]
+    llm._get_ls_params(stop=stop, **kwargs)
+    try:
+        _, body = llm._request([HumanMessage("hi")], stop, kwargs)
+    except OPTION_ERRORS:
+        return
+    orjson.dumps(body)  # what would be sent is JSON
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from([*sorted(_CONSTRUCTOR_NAMES - {"api_key", "model"}), "temprature"]),
+        option_value,
+        max_size=3,
+    )
+)
+def test_any_constructor_options_build_a_model_or_raise_a_value_error(
+    kwargs: dict[str, Any],
+) -> None:
+    # pydantic's ValidationError (wrong type for a field) is a ValueError naming the field.
+    try:
+        ChatTokenhotGemini(model="gemini-2.5-flash", api_key="sk-fuzz-0123456789", **kwargs)
+    except (ValidationError, InvalidOptionError):
+        return

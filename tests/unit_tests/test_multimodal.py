@@ -11,7 +11,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
 
-from langchain_tokenhot import ChatTokenhotGemini, TokenhotInvalidRequestError, _transport
+from langchain_tokenhot import ChatTokenhotGemini, MediaDownloadError, _download
 from langchain_tokenhot.audio import audio_block_to_wav
 from tests.support.fake_gemini import (
     Action,
@@ -50,6 +50,8 @@ def server() -> Iterator[FakeGemini]:
 
 
 def make(server: FakeGemini, model: str = "gemini-2.5-flash", **kw: Any) -> ChatTokenhotGemini:
+    # The media server is the fake on 127.0.0.1, which the media-URL policy refuses by default.
+    kw.setdefault("media_allowed_hosts", ["127.0.0.1"])
     return ChatTokenhotGemini(model=model, api_key="k", base_url=server.base_url, **kw)
 
 
@@ -78,16 +80,21 @@ async def test_async_download(server: FakeGemini) -> None:
 
 
 def test_download_size_cap(server: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_transport, "MAX_DOWNLOAD_BYTES", 10)
-    with pytest.raises(TokenhotInvalidRequestError, match="larger than"):
+    monkeypatch.setattr(_download, "MAX_DOWNLOAD_BYTES", 10)
+    with pytest.raises(MediaDownloadError, match="larger than"):
         make(server).invoke([image_message(server)])
     assert [r.method for r in server.requests] == ["GET"]
 
 
 def test_failed_download_is_reported_before_generation(server: FakeGemini) -> None:
     message = HumanMessage([{"type": "image", "url": f"{server.base_url}/missing.png"}])
-    with pytest.raises(TokenhotInvalidRequestError, match=r"missing\.png"):
+    with pytest.raises(MediaDownloadError, match=r"missing\.png") as caught:
         make(server).invoke([message])
+    # The 404 is the media host's, and said so; not "Tokenhot HTTP 404".
+    assert "Tokenhot HTTP" not in str(caught.value)
+    assert "media host 127.0.0.1 answered HTTP 404" in str(caught.value)
+    assert (caught.value.media_status, caught.value.host) == (404, "127.0.0.1")
+    assert caught.value.status_code is None and not caught.value.is_retryable
     assert [r.method for r in server.requests] == ["GET"]
 
 
