@@ -1,17 +1,30 @@
 """Pooled httpx clients and their lifecycle: one per process for sync calls, one per event loop
 for async calls, keyed by purpose (`"api"` for Gemini calls; downloads may keep their own).
 
-Every pooled client of the package is made here, so process-model concerns (a forked child, a
-finished event loop) are handled in one place.
+Every pooled client of the package is made here, so the process model is handled in one place:
+
+* **Fork**: a forked child (`os.fork`, multiprocessing `fork`/`forkserver`, gunicorn
+  `--preload`, celery prefork) starts with no clients, a fresh lock, and runs the hooks given to
+  `after_fork_in_child` (the sync deadline watchdog renews its thread there). The parent's
+  clients are dropped unused, not closed: their sockets are the parent's too (a keep-alive
+  connection used by two processes is how their answers crossed), and the child's copies of the
+  descriptors are released when the dropped clients are collected. A `spawn` child unpickles its
+  models and builds clients of its own on first use.
+* **Event loops**: a loop's clients are closed while the loop still runs its shutdown
+  (`loop.shutdown_asyncgens()`, which `asyncio.run` and `asyncio.Runner` call before closing
+  it), so one `asyncio.run(...)` per request does not grow file descriptors. A loop closed
+  without that shutdown (`loop.close()` alone) can no longer run the close; its clients are
+  dropped when the next loop makes its first client, and their sockets close when collected.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import ssl
 import threading
-import weakref
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 
 import httpx
 
@@ -23,9 +36,78 @@ wave of 200 concurrent calls cost ~5 s of event-loop CPU against ~1.5 s with 20.
 _lock = threading.RLock()  # factories take it again for the SSL context
 _ssl_context: ssl.SSLContext | None = None
 _process_clients: dict[str, httpx.Client] = {}
-_loop_clients: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]
-] = weakref.WeakKeyDictionary()
+_after_fork_hooks: list[Callable[[], None]] = []
+
+
+class _LoopClients:
+    """The clients of one event loop, and the async generator that closes them at its shutdown.
+
+    The loop tracks the generator once it is started inside the loop, and `shutdown_asyncgens()`
+    closes it there, which runs `_closer`'s `finally` while the loop can still await
+    `aclose()`. Entries are held in `_loop_clients` by the loop itself (a strong key), because
+    the clients' connections reference their loop anyway: a weak key could never be collected.
+    """
+
+    __slots__ = ("clients", "closer", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.closer = self._closer()
+
+    def start(self) -> None:
+        # Run the generator to its `yield` now, synchronously (nothing before it awaits):
+        # calling `__anext__` registers it with the running loop's async-generator hooks.
+        step = self.closer.__anext__()
+        with contextlib.suppress(StopIteration):
+            step.send(None)
+
+    async def _closer(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if _loop_clients.get(self.loop) is self:
+                del _loop_clients[self.loop]
+            clients, self.clients = list(self.clients.values()), {}
+            for client in clients:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+    def drop(self) -> None:
+        """Forget the clients of a loop that closed without its shutdown; never awaits."""
+        self.clients = {}
+        # Finish the generator here: left to the garbage collector, the closed loop's
+        # finalizer hook would try to schedule it and fail.
+        step = self.closer.aclose()
+        with contextlib.suppress(StopIteration, RuntimeError):
+            step.send(None)
+
+
+_loop_clients: dict[asyncio.AbstractEventLoop, _LoopClients] = {}
+
+
+def after_fork_in_child(hook: Callable[[], None]) -> None:
+    """Run `hook` in every forked child, after the pooled clients were dropped.
+
+    For process-wide state of other modules that must not cross a fork (threads, locks)."""
+    _after_fork_hooks.append(hook)
+
+
+def _reset_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()  # another thread may have held it at the fork
+    _process_clients.clear()
+    # Not closed: the sockets are shared with the parent, which may still be using them.
+    entries = list(_loop_clients.values())
+    _loop_clients.clear()
+    for entry in entries:
+        entry.drop()
+    for hook in _after_fork_hooks:
+        hook()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_reset_in_child)
 
 
 def shared_ssl_context() -> ssl.SSLContext:
@@ -53,16 +135,31 @@ def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Clie
 def loop_client(name: str, factory: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
     """The running event loop's client for `name`, made by `factory` on first use.
 
-    Connections belong to the loop that opened them, so each loop gets clients of its own.
+    Connections belong to the loop that opened them, so each loop gets clients of its own,
+    closed at the loop's shutdown (see the module docstring).
     """
     loop = asyncio.get_running_loop()
-    clients = _loop_clients.get(loop)
-    if clients is None:
-        clients = _loop_clients[loop] = {}
-    client = clients.get(name)
+    entry = _loop_clients.get(loop)
+    if entry is None:
+        entry = _new_loop_entry(loop)
+    client = entry.clients.get(name)
     if client is None:
-        client = clients[name] = factory()
+        client = entry.clients[name] = factory()
     return client
+
+
+def _new_loop_entry(loop: asyncio.AbstractEventLoop) -> _LoopClients:
+    # A new loop is rare (once per asyncio.run), so sweeping closed loops here costs nothing
+    # on the per-call path.
+    with _lock:
+        closed = [entry for entry in list(_loop_clients.values()) if entry.loop.is_closed()]
+        for old in closed:
+            del _loop_clients[old.loop]
+        entry = _loop_clients[loop] = _LoopClients(loop)
+    for old in closed:
+        old.drop()
+    entry.start()
+    return entry
 
 
 def _api_client() -> httpx.Client:

@@ -53,7 +53,7 @@ from ._exceptions import (
     TokenhotTimeoutError,
 )
 from ._media import Downloaded
-from ._pool import shared_async_client, shared_client
+from ._pool import after_fork_in_child, shared_async_client, shared_client
 from ._sse import SSEDecoder
 
 logger = logging.getLogger("langchain_tokenhot")
@@ -64,6 +64,7 @@ INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for media URLs we download to inline (Gemini's inline request limit)."""
+
 
 def normalize_base_url(base_url: str) -> str:
     """Tolerate a trailing `/`, `/v1beta` or `/v1beta/models` on the configured base URL."""
@@ -238,6 +239,7 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+after_fork_in_child(lambda: _Watchdog.__init__(_WATCHDOG))  # a child: no thread, no deadlines
 
 
 class _AbandonedError(Exception):
