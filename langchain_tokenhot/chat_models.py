@@ -99,7 +99,11 @@ class ChatTokenhotGemini(BaseChatModel):
     Options can also be passed per call: `llm.invoke(..., temperature=0.2, model="...")`.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # validate_assignment: `llm.api_key = "..."` is validated (a str becomes a SecretStr, a bad
+    # value is refused) like a constructor argument, and then reaches the next call.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, validate_assignment=True
+    )
 
     model: str
     """Model id, e.g. `gemini-2.5-flash`, `gemini-3-flash-preview`, `gemini-3.1-pro`."""
@@ -168,6 +172,9 @@ class ChatTokenhotGemini(BaseChatModel):
     """Your own `httpx.AsyncClient`; by default a shared pool per event loop."""
 
     _transport: Transport | None = PrivateAttr(default=None)
+    """Built from the fields on first use; dropped on any assignment, copy or pickle, so the
+    next call sees the current key, URL, headers, timeout and retries. Copies share only the
+    pooled clients (process- and loop-wide, in `_pool`), never a transport."""
 
     # -- validation and plumbing ------------------------------------------------------------
 
@@ -183,6 +190,53 @@ class ChatTokenhotGemini(BaseChatModel):
         # Surface bad thinking options at construction, not at the first call.
         generation_config(self.model, self._options())
         return self
+
+    # -- copies, assignment, pickling: never carry a transport built from other values ------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in type(self).model_fields:
+            self.__pydantic_private__["_transport"] = None  # type: ignore[index]
+
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        copied.__pydantic_private__["_transport"] = None  # type: ignore[index]
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        copied.__pydantic_private__["_transport"] = None  # type: ignore[index]
+        return copied
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = state["__pydantic_private__"] or {}
+        state["__pydantic_private__"] = {**private, "_transport": None}
+        return state
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied and validated like constructor arguments.
+
+        pydantic's `model_copy` sets `update` without validation, so `api_key="..."` would stay
+        a plain `str` and a misspelt field would be ignored; here both are handled as
+        `ChatTokenhotGemini(...)` would: a str key becomes a `SecretStr`, a bad value or an
+        unknown field raises.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if not update:
+            return copied
+        fields = type(self).model_fields
+        unknown = sorted(str(key) for key in update if key not in fields)
+        if unknown:
+            raise ValueError(
+                f"model_copy(update=...) got unknown field(s) {', '.join(unknown)}; "
+                f"ChatTokenhotGemini fields are: {', '.join(sorted(fields))}."
+            )
+        validated = type(self).model_validate(
+            {name: value for name, value in copied.__dict__.items() if name in fields}
+        )
+        object.__setattr__(validated, "__pydantic_fields_set__", copied.model_fields_set)
+        return validated
 
     @property
     def _llm_type(self) -> str:
@@ -251,7 +305,8 @@ class ChatTokenhotGemini(BaseChatModel):
 
     @property
     def transport(self) -> Transport:
-        """The HTTP transport of this configuration (built once, shares the pooled clients)."""
+        """The HTTP transport of the current configuration (built on first use and after any
+        change to a field; it shares the pooled clients)."""
         # Read the private slot directly: pydantic's __getattr__ path costs ~2.5 us a call.
         transport = self.__pydantic_private__.get("_transport")  # type: ignore[union-attr]
         if transport is not None:
@@ -266,7 +321,7 @@ class ChatTokenhotGemini(BaseChatModel):
             headers["x-goog-api-key"] = key
         else:
             headers["Authorization"] = f"Bearer {key}"
-        transport = self._transport = Transport(
+        transport = self.__pydantic_private__["_transport"] = Transport(  # type: ignore[index]
             base_url=normalize_base_url(self.base_url),
             headers=headers,
             secret=key,
