@@ -31,7 +31,15 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from typing_extensions import Self
 
 from ._exceptions import TokenhotResponseError
@@ -194,9 +202,19 @@ class ChatTokenhotGemini(BaseChatModel):
     # -- copies, assignment, pickling: never carry a transport built from other values ------
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name in type(self).model_fields:
-            self.__pydantic_private__["_transport"] = None  # type: ignore[index]
+        if name not in type(self).model_fields:
+            super().__setattr__(name, value)
+            return
+        previous = self.__dict__.get(name)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            # pydantic has already stored the value when a model validator refuses the result
+            # (`streaming=True` with `n=2`): put the old one back, so a refused assignment
+            # changes nothing.
+            self.__dict__[name] = previous
+            raise
+        self.__pydantic_private__["_transport"] = None  # type: ignore[index]
 
     def __copy__(self) -> Self:
         copied = super().__copy__()

@@ -74,9 +74,13 @@ def test_attribute_assignment_reaches_the_next_call(server: FakeGemini, other: F
 
 
 def test_bad_assignment_and_unknown_copy_fields_are_refused(server: FakeGemini) -> None:
-    llm = make(server.base_url)
+    llm = make(server.base_url, streaming=True)
     with pytest.raises(ValidationError, match="max_retries"):
         llm.max_retries = -1
+    assert llm.max_retries == 0
+    with pytest.raises(ValidationError, match="streaming"):
+        llm.n = 2  # refused by the model's own check (n > 1 with streaming=True)
+    assert llm.n == 1
     with pytest.raises(ValueError, match="unknown field"):
         llm.model_copy(update={"api_kee": "typo"})
     with pytest.raises(ValidationError, match="auth_header"):
