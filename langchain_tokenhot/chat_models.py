@@ -222,11 +222,22 @@ class ChatTokenhotGemini(BaseChatModel):
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        memo = {} if memo is None else memo
+        for client in (self.http_client, self.http_async_client):
+            if client is not None:
+                memo[id(client)] = client  # your clients are the pool: copies share them
         copied = super().__deepcopy__(memo)
         copied.__pydantic_private__["_transport"] = None  # type: ignore[index]
         return copied
 
     def __getstate__(self) -> dict[Any, Any]:
+        if self.http_client is not None or self.http_async_client is not None:
+            raise TypeError(
+                "A ChatTokenhotGemini with its own http_client or http_async_client cannot be "
+                "pickled (to a spawn/forkserver/Ray worker): an httpx client holds sockets and "
+                "locks. Pickle the model without them and set them in the worker, or leave "
+                "them unset to use the shared pools, which every process builds for itself."
+            )
         state = super().__getstate__()
         private = state["__pydantic_private__"] or {}
         state["__pydantic_private__"] = {**private, "_transport": None}
@@ -238,9 +249,10 @@ class ChatTokenhotGemini(BaseChatModel):
         pydantic's `model_copy` sets `update` without validation, so `api_key="..."` would stay
         a plain `str` and a misspelt field would be ignored; here both are handled as
         `ChatTokenhotGemini(...)` would: a str key becomes a `SecretStr`, a bad value or an
-        unknown field raises.
+        unknown field raises. `deep=True` copies every field but your own `http_client` /
+        `http_async_client`, which the copy shares.
         """
-        copied = super().model_copy(update=update, deep=deep)
+        copied = self.__deepcopy__() if deep else self.__copy__()
         if not update:
             return copied
         fields = type(self).model_fields
@@ -250,10 +262,10 @@ class ChatTokenhotGemini(BaseChatModel):
                 f"model_copy(update=...) got unknown field(s) {', '.join(unknown)}; "
                 f"ChatTokenhotGemini fields are: {', '.join(sorted(fields))}."
             )
-        validated = type(self).model_validate(
-            {name: value for name, value in copied.__dict__.items() if name in fields}
-        )
-        object.__setattr__(validated, "__pydantic_fields_set__", copied.model_fields_set)
+        values = {name: value for name, value in copied.__dict__.items() if name in fields}
+        validated = type(self).model_validate({**values, **update})
+        fields_set = copied.model_fields_set | set(update)
+        object.__setattr__(validated, "__pydantic_fields_set__", fields_set)
         return validated
 
     @property

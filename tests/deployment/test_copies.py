@@ -7,6 +7,7 @@ import copy
 import pickle
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -98,3 +99,16 @@ def test_copies_share_the_connection_pool(server: FakeGemini) -> None:
     pickle.loads(pickle.dumps(llm)).invoke("e")
     assert _auth(server) == ["Bearer key-a", "Bearer key-b"] + ["Bearer key-a"] * 3
     assert server.total_connections == 1
+
+
+def test_copies_share_your_own_clients_and_pickling_them_is_refused(server: FakeGemini) -> None:
+    with httpx.Client() as client:
+        llm = make(server.base_url, api_key="key-a", http_client=client)
+        deep = llm.model_copy(update={"api_key": "key-b"}, deep=True)
+        assert deep.http_client is client and copy.deepcopy(llm).http_client is client
+        deep.invoke("deep copy")
+        llm.invoke("original")
+        assert _auth(server) == ["Bearer key-b", "Bearer key-a"]
+        assert server.total_connections == 1  # both on the one client's pool
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(llm)
