@@ -24,6 +24,7 @@ import contextlib
 import os
 import ssl
 import threading
+import urllib.request
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -300,17 +301,33 @@ class _AsyncShardStream(httpx.AsyncByteStream):
                 shard.in_flight -= 1
 
 
+PROXY_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
+"""With a proxy configured in the environment (`HTTPS_PROXY`, `ALL_PROXY`, ...), the shared
+clients are plain httpx clients, as before sharding: httpx applies environment proxies (and
+`NO_PROXY`) only to clients it builds the transport of, and all calls go through the proxy's
+one pool anyway."""
+
+
+def _environment_proxy() -> bool:
+    # The same source httpx reads its environment proxies from.
+    proxies = urllib.request.getproxies()
+    return any(scheme in proxies for scheme in ("http", "https", "all"))
+
+
 def _api_client() -> httpx.Client:
-    # `verify` too: a proxy from the environment gets a transport of its own, built with it.
-    return httpx.Client(
-        transport=_ShardedTransport(), follow_redirects=False, verify=shared_ssl_context()
-    )
+    if _environment_proxy():
+        return httpx.Client(
+            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+        )
+    return httpx.Client(transport=_ShardedTransport(), follow_redirects=False)
 
 
 def _api_async_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=_AsyncShardedTransport(), follow_redirects=False, verify=shared_ssl_context()
-    )
+    if _environment_proxy():
+        return httpx.AsyncClient(
+            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+        )
+    return httpx.AsyncClient(transport=_AsyncShardedTransport(), follow_redirects=False)
 
 
 def shared_client() -> httpx.Client:
