@@ -54,7 +54,7 @@ from ._exceptions import (
     TokenhotTimeoutError,
 )
 from ._media import Downloaded
-from ._pool import shared_async_client, shared_client
+from ._pool import after_fork_in_child, shared_async_client, shared_client
 from ._sse import StreamDecoder
 
 logger = logging.getLogger("langchain_tokenhot")
@@ -238,6 +238,7 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+after_fork_in_child(lambda: _Watchdog.__init__(_WATCHDOG))  # a child: no thread, no deadlines
 
 
 class _AbandonedError(Exception):

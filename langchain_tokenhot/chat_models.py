@@ -49,7 +49,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token
-from ._download import DEFAULT_MEDIA_POLICY, MediaURLPolicy
+from ._download import MediaURLPolicy
 from ._exceptions import (
     InvalidOptionError,
     ToolConversionError,
@@ -137,7 +137,11 @@ class ChatTokenhotGemini(BaseChatModel):
     Options can also be passed per call: `llm.invoke(..., temperature=0.2, model="...")`.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # validate_assignment: `llm.api_key = "..."` is validated (a str becomes a SecretStr, a bad
+    # value is refused) like a constructor argument, and then reaches the next call.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, validate_assignment=True
+    )
 
     model: str
     """Model id, e.g. `gemini-2.5-flash`, `gemini-3-flash-preview`, `gemini-3.1-pro`."""
@@ -221,8 +225,12 @@ class ChatTokenhotGemini(BaseChatModel):
     CGNAT, multicast and reserved addresses are refused (see docs/reliability.md)."""
 
     _transport: Transport | None = PrivateAttr(default=None)
-    # Set by __init__; a non-None default would be deep-copied on every construction (~35 us).
+    """Built from the fields on first use; dropped on any assignment, copy or pickle, so the
+    next call sees the current key, URL, headers, timeout and retries. Copies share only the
+    pooled clients (process- and loop-wide, in `_pool`), never a transport."""
     _media_policy: MediaURLPolicy | None = PrivateAttr(default=None)
+    """Built from `download_media` / `media_allowed_hosts` and dropped with `_transport`. (A
+    non-None default would be deep-copied on every construction, ~35 us.)"""
 
     def __init__(self, **kwargs: Any) -> None:
         # Pydantic ignores unknown keywords: a misspelt option would vanish without a word.
@@ -239,9 +247,7 @@ class ChatTokenhotGemini(BaseChatModel):
         # option), not wrapped in a ValidationError.
         generation_config(self.model, self._options())
         safety_settings(self.safety_settings)
-        self._media_policy = MediaURLPolicy.from_options(
-            self.download_media, self.media_allowed_hosts
-        )
+        self._media_url_policy()  # a bad media_allowed_hosts entry fails here, not at a call
 
     # -- validation and plumbing ------------------------------------------------------------
 
@@ -280,6 +286,76 @@ class ChatTokenhotGemini(BaseChatModel):
         if self.n > 1 and self.streaming:
             raise ValueError("n > 1 cannot be combined with streaming=True.")
         return self
+
+    # -- copies, assignment, pickling: never carry a transport built from other values ------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in type(self).model_fields:
+            super().__setattr__(name, value)
+            return
+        previous = self.__dict__.get(name)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            # pydantic has already stored the value when a model validator refuses the result
+            # (`streaming=True` with `n=2`): put the old one back, so a refused assignment
+            # changes nothing.
+            self.__dict__[name] = previous
+            raise
+        _drop_derived(self)
+
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        _drop_derived(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        memo = {} if memo is None else memo
+        for client in (self.http_client, self.http_async_client):
+            if client is not None:
+                memo[id(client)] = client  # your clients are the pool: copies share them
+        copied = super().__deepcopy__(memo)
+        _drop_derived(copied)
+        return copied
+
+    def __getstate__(self) -> dict[Any, Any]:
+        if self.http_client is not None or self.http_async_client is not None:
+            raise TypeError(
+                "A ChatTokenhotGemini with its own http_client or http_async_client cannot be "
+                "pickled (to a spawn/forkserver/Ray worker): an httpx client holds sockets and "
+                "locks. Pickle the model without them and set them in the worker, or leave "
+                "them unset to use the shared pools, which every process builds for itself."
+            )
+        state = super().__getstate__()
+        private = state["__pydantic_private__"] or {}
+        state["__pydantic_private__"] = {**private, "_transport": None, "_media_policy": None}
+        return state
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied and validated like constructor arguments.
+
+        pydantic's `model_copy` sets `update` without validation, so `api_key="..."` would stay
+        a plain `str` and a misspelt field would be ignored; here both are handled as
+        `ChatTokenhotGemini(...)` would: a str key becomes a `SecretStr`, a bad value or an
+        unknown field raises. `deep=True` copies every field but your own `http_client` /
+        `http_async_client`, which the copy shares.
+        """
+        copied = self.__deepcopy__() if deep else self.__copy__()
+        if not update:
+            return copied
+        fields = type(self).model_fields
+        unknown = sorted(str(key) for key in update if key not in fields)
+        if unknown:
+            raise ValueError(
+                f"model_copy(update=...) got unknown field(s) {', '.join(unknown)}; "
+                f"ChatTokenhotGemini fields are: {', '.join(sorted(fields))}."
+            )
+        values = {name: value for name, value in copied.__dict__.items() if name in fields}
+        # Through __init__, so the update gets every check a constructor argument gets.
+        validated = type(self)(**{**values, **update})
+        fields_set = copied.model_fields_set | set(update)
+        object.__setattr__(validated, "__pydantic_fields_set__", fields_set)
+        return validated
 
     @property
     def _llm_type(self) -> str:
@@ -373,7 +449,8 @@ class ChatTokenhotGemini(BaseChatModel):
 
     @property
     def transport(self) -> Transport:
-        """The HTTP transport of this configuration (built once, shares the pooled clients)."""
+        """The HTTP transport of the current configuration (built on first use and after any
+        change to a field; it shares the pooled clients)."""
         # Read the private slot directly: pydantic's __getattr__ path costs ~2.5 us a call.
         transport = self.__pydantic_private__.get("_transport")  # type: ignore[union-attr]
         if transport is not None:
@@ -388,7 +465,7 @@ class ChatTokenhotGemini(BaseChatModel):
             headers["x-goog-api-key"] = key
         else:
             headers["Authorization"] = f"Bearer {key}"
-        transport = self._transport = Transport(
+        transport = self.__pydantic_private__["_transport"] = Transport(  # type: ignore[index]
             base_url=normalize_base_url(self.base_url),
             headers=headers,
             secret=key if len(key) >= _MIN_SECRET_LENGTH else None,
@@ -401,17 +478,27 @@ class ChatTokenhotGemini(BaseChatModel):
 
     # -- request building ---------------------------------------------------------------------
 
+    def _media_url_policy(self) -> MediaURLPolicy:
+        private = self.__pydantic_private__
+        assert private is not None
+        policy = private.get("_media_policy")
+        if policy is None:
+            policy = private["_media_policy"] = MediaURLPolicy.from_options(
+                self.download_media, self.media_allowed_hosts
+            )
+        return policy
+
     def _download(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
         """The http(s) media URLs of `messages`, fetched under the media-URL policy."""
-        policy = self._media_policy or DEFAULT_MEDIA_POLICY
+        policy = self._media_url_policy()
         return {url: transport.fetch(url, policy) for url in download_urls(messages)}
 
     async def _adownload(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
-        policy = self._media_policy or DEFAULT_MEDIA_POLICY
+        policy = self._media_url_policy()
         return {url: await transport.afetch(url, policy) for url in download_urls(messages)}
 
     def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> _CallPlan:
@@ -759,6 +846,15 @@ def _streamable(plan: _CallPlan) -> _CallPlan:
     if plan.generation_config.get("candidateCount", 1) != 1:
         raise InvalidOptionError("n", "Streaming returns one candidate; call with n=1.")
     return plan
+
+
+def _drop_derived(model: ChatTokenhotGemini) -> None:
+    """Forget what was built from the fields (transport, media policy): the next call rebuilds
+    it from the current values."""
+    private = model.__pydantic_private__
+    assert private is not None
+    private["_transport"] = None
+    private["_media_policy"] = None
 
 
 _CONSTRUCTOR_NAMES = frozenset(

@@ -92,9 +92,15 @@ def make(server_or_url: FakeGemini | str, **kw: Any) -> ChatTokenhotGemini:
 
 
 def pool_connections(client: httpx.Client | httpx.AsyncClient) -> list[Any]:
-    """The httpcore connections held by an httpx client's pool (test-only introspection)."""
-    pool = client._transport._pool  # type: ignore[union-attr]
-    return list(pool.connections)
+    """The httpcore connections held by an httpx client's pool (test-only introspection);
+    the package's shared clients spread them over several pools (`_pool.SHARD_LIMITS`)."""
+    transport: Any = client._transport  # type: ignore[union-attr]
+    pools = (
+        [s.transport._pool for s in transport.shards]
+        if hasattr(transport, "shards")
+        else [transport._pool]
+    )
+    return [connection for pool in pools for connection in pool.connections]
 
 
 def busy_connections(client: httpx.Client | httpx.AsyncClient, port: int) -> list[Any]:

@@ -285,6 +285,26 @@ def test_disabled_downloads_still_send_inline_media(server: FakeGemini) -> None:
     assert post.json["contents"][0]["parts"][0]["inlineData"]["data"] == data
 
 
+def test_copies_and_assignment_carry_their_own_media_policy(server: FakeGemini) -> None:
+    """The policy is built from the fields like the transport: a copy or an assignment that
+    changes them takes effect on the next call, and the original keeps its own."""
+    url = f"http://127.0.0.1:{server.port}/cat.png"
+    strict = model(server)
+    strict.invoke("warm up")  # the strict policy is built and cached
+    allowing = strict.model_copy(update={"media_allowed_hosts": ["127.0.0.1"]})
+    allowing.invoke(image(url))
+    assert [r.method for r in server.requests] == ["POST", "GET", "POST"]
+    with pytest.raises(MediaURLRefusedError):
+        strict.invoke(image(url))
+    allowing.download_media = False
+    with pytest.raises(MediaURLRefusedError) as caught:
+        allowing.invoke(image(url))
+    assert caught.value.option == "download_media"
+    assert len(server.requests) == 3  # neither refusal reached a server
+    with pytest.raises(ValueError, match="media_allowed_hosts"):
+        strict.model_copy(update={"media_allowed_hosts": ["not a host/99"]})
+
+
 # -- allowed hosts: the download happens, at the checked address -------------------------------
 
 
