@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._profiles import THINKING_RULES, base_model_id, is_tts_model
+from ._profiles import ThinkingRules, base_model_id, is_tts_model, thinking_rules_for
 
 # LangChain-style option name → generationConfig field.
 GENERATION_FIELDS: dict[str, str] = {
@@ -73,7 +73,7 @@ def thinking_config(
     if thinking_level is None and thinking_budget is None and include_thoughts is None:
         return None
     model_id = base_model_id(model)
-    rules = THINKING_RULES.get(model_id)
+    rules = thinking_rules_for(model_id)
     if thinking_level is not None and thinking_budget is not None:
         raise ValueError(
             "Set either thinking_level or thinking_budget, not both: Gemini rejects a "
@@ -95,7 +95,7 @@ def thinking_config(
                 )
             raise ValueError(
                 f"{model_id} does not accept thinking_level={thinking_level!r}; choose one of "
-                f"{', '.join(rules.levels)}."
+                f"{', '.join(rules.levels)}.{_inferred_note(rules, model_id)}"
             )
         config["thinkingLevel"] = level
     if thinking_budget is not None:
@@ -106,12 +106,21 @@ def thinking_config(
             if not low <= thinking_budget <= high:
                 raise ValueError(
                     f"{model_id} accepts thinking_budget from {low} to {high} (or -1 for "
-                    f"dynamic); got {thinking_budget}."
+                    f"dynamic); got {thinking_budget}.{_inferred_note(rules, model_id)}"
                 )
         config["thinkingBudget"] = thinking_budget
     if include_thoughts is not None:
         config["includeThoughts"] = bool(include_thoughts)
     return config
+
+
+def _inferred_note(rules: ThinkingRules, model_id: str) -> str:
+    if not rules.inferred:
+        return ""
+    return (
+        f" ({model_id} is not in the model table: these rules are its family's. If the server "
+        "takes the value, send it unchecked with model_kwargs={'thinkingConfig': {...}}.)"
+    )
 
 
 def safety_settings(settings: Any) -> list[dict[str, str]] | None:
