@@ -11,7 +11,10 @@ two packages:
 * `functionCall` → `tool_calls` (args exactly as sent), signatures in
   `additional_kwargs["__gemini_function_call_thought_signatures__"]`;
 * images → `image_url` blocks with a data URL; audio → WAV bytes in `additional_kwargs["audio"]`;
-* code execution → `executable_code` / `code_execution_result` blocks.
+* code execution → `executable_code` / `code_execution_result` blocks;
+* server-side tool invocations (`toolCall` / `toolResponse`, Gemini 3 combined tools) →
+  standard `server_tool_call` / `server_tool_result` blocks, `toolType` and signature in
+  `extras` so the turn replays verbatim.
 
 Shapes that carry no answer (blocked prompt, `content: {}`, no `parts`) never raise here: the
 message comes back empty with metadata that says why, and a warning is logged.
@@ -31,6 +34,7 @@ from langchain_core.messages.tool import ToolCall
 
 from ._exceptions import TokenhotResponseError
 from ._messages import FUNCTION_CALL_SIGNATURES_KEY, GENERATED_TOOL_CALL_ID_PREFIX
+from ._tools import server_tool_call_block, server_tool_result_block
 from ._wire import Candidate, GenerateContentResponse, Part
 from ._wire import UsageMetadata as WireUsage
 from .audio import parse_pcm_mime, pcm_to_wav
@@ -199,6 +203,12 @@ def parse_parts(parts: list[Part], parsed: ParsedParts | None = None) -> ParsedP
             if "mimeType" in file_data:
                 block["mime_type"] = file_data["mimeType"]
             out.blocks.append(block)
+            out.plain = False
+        elif isinstance(server_call := part.get("toolCall"), dict):
+            out.blocks.append(server_tool_call_block(server_call, sig))
+            out.plain = False
+        elif isinstance(server_result := part.get("toolResponse"), dict):
+            out.blocks.append(server_tool_result_block(server_result, sig))
             out.plain = False
         else:
             # A part kind we do not know yet (the API grows): keep it verbatim so it can be

@@ -37,7 +37,7 @@ from typing_extensions import Self
 from ._exceptions import TokenhotResponseError
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
-from ._profiles import profile_for
+from ._profiles import profile_for, supports_combined_tools
 from ._request import (
     GENERATION_FIELDS,
     NESTED_CONFIG_OPTIONS,
@@ -49,7 +49,13 @@ from ._request import (
 )
 from ._response import check_shape, messages_from_response
 from ._streaming import StreamAssembler, streams_blocks
-from ._tools import convert_tools, function_names, json_schema_for_output, tool_choice_to_config
+from ._tools import (
+    combine_tool_kinds,
+    convert_tools,
+    function_names,
+    json_schema_for_output,
+    tool_choice_to_config,
+)
 from ._transport import Transport, normalize_base_url
 from ._version import __version__
 from ._wire import GenerateContentRequest
@@ -320,6 +326,8 @@ class ChatTokenhotGemini(BaseChatModel):
             )
         if tool_config:
             body["toolConfig"] = camel_keys(tool_config)
+        if tools:
+            _enable_combined_tools(body, model)
         settings = safety_settings(kwargs.get("safety_settings", self.safety_settings))
         if settings:
             body["safetySettings"] = settings
@@ -538,6 +546,19 @@ class ChatTokenhotGemini(BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
+
+
+def _enable_combined_tools(body: GenerateContentRequest, model: str) -> None:
+    """Built-in tools next to functions: ask for the server-side invocation records (Gemini 3),
+    or refuse before sending for a model that cannot combine them."""
+    config = combine_tool_kinds(
+        body["tools"],
+        body.get("toolConfig"),
+        model=model,
+        supported=supports_combined_tools(model),
+    )
+    if config:
+        body["toolConfig"] = config
 
 
 def _encode(body: Any) -> bytes:
