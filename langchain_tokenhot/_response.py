@@ -301,12 +301,20 @@ def candidate_metadata(candidate: Candidate, text: str | None = None) -> dict[st
     return meta
 
 
-def response_metadata(response: GenerateContentResponse, requested_model: str) -> dict[str, Any]:
-    """Metadata shared by every candidate of a response."""
+def response_metadata(
+    response: GenerateContentResponse, requested_model: str, service_tier: str | None = None
+) -> dict[str, Any]:
+    """Metadata shared by every candidate of a response.
+
+    `service_tier` is the tier that served the call as the server reported it (None: it did
+    not say, and then the key is absent rather than guessed).
+    """
     meta: dict[str, Any] = {
         "model_name": response.get("modelVersion") or requested_model,
         "model_provider": MODEL_PROVIDER,
     }
+    if service_tier is not None:
+        meta["service_tier"] = service_tier
     if feedback := response.get("promptFeedback"):
         meta["prompt_feedback"] = snake_keys(feedback)
     if response_id := response.get("responseId"):
@@ -394,7 +402,7 @@ def malformed(exc: Exception, model: str) -> TokenhotResponseError:
 
 
 def messages_from_response(
-    response: GenerateContentResponse, requested_model: str
+    response: GenerateContentResponse, requested_model: str, *, service_tier: str | None = None
 ) -> list[tuple[AIMessage, dict[str, Any]]]:
     """One `(AIMessage, generation_info)` per candidate (one empty message if none).
 
@@ -402,15 +410,15 @@ def messages_from_response(
         TokenhotResponseError: the body does not have the documented shape.
     """
     try:
-        return _messages_from_response(response, requested_model)
+        return _messages_from_response(response, requested_model, service_tier)
     except _MALFORMED as exc:
         raise malformed(exc, requested_model) from None
 
 
 def _messages_from_response(
-    response: GenerateContentResponse, requested_model: str
+    response: GenerateContentResponse, requested_model: str, service_tier: str | None
 ) -> list[tuple[AIMessage, dict[str, Any]]]:
-    shared = response_metadata(response, requested_model)
+    shared = response_metadata(response, requested_model, service_tier)
     usage = usage_from_wire(response.get("usageMetadata"))
     response_id = response.get("responseId")
     candidates = response.get("candidates")

@@ -40,6 +40,7 @@ from ._response import (
     usage_from_wire,
     warn_if_empty,
 )
+from ._service_tier import ServedTier, note_served_tier
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +74,21 @@ class StreamAssembler:
         "_model",
         "_model_version",
         "_prompt_feedback",
+        "_requested_tier",
         "_response_id",
         "_saw_output",
         "_tool_index",
         "_usage",
         "blocks_mode",
+        "served",
     )
 
-    def __init__(self, model: str, *, blocks_mode: bool) -> None:
+    def __init__(self, model: str, *, blocks_mode: bool, requested_tier: str | None = None) -> None:
         self._model = model
         self.blocks_mode = blocks_mode
+        self._requested_tier = requested_tier
+        self.served = ServedTier()
+        """Pass to the transport as `on_headers`: the served tier lands on the last chunk."""
         self._block_index = -1
         self._block_kind: str | None = None
         self._block_signed = False
@@ -252,6 +258,10 @@ class StreamAssembler:
             meta["prompt_feedback"] = snake_keys(self._prompt_feedback)
         if self._response_id:
             meta["response_id"] = self._response_id
+        tier = self.served.value(self._usage)
+        note_served_tier(self._requested_tier, tier, self._model)
+        if tier is not None:
+            meta["service_tier"] = tier
         if self._blocked is not None:
             meta.update(self._blocked)
         elif "finish_reason" not in self._candidate_meta:

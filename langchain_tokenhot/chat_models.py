@@ -48,6 +48,7 @@ from ._request import (
     safety_settings,
 )
 from ._response import check_shape, messages_from_response
+from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
 from ._tools import (
     combine_tool_kinds,
@@ -74,6 +75,7 @@ _CALL_KEYS = frozenset(
         "generation_config",
         "safety_settings",
         "cached_content",
+        "service_tier",
         "response_format",
         "voice_name",
         "image_config",
@@ -141,6 +143,10 @@ class ChatTokenhotGemini(BaseChatModel):
     """`{"HARM_CATEGORY_HARASSMENT": "BLOCK_ONLY_HIGH", ...}` or the wire list."""
     cached_content: str | None = None
     """Name of a context cache, `cachedContents/...`."""
+    service_tier: ServiceTier | None = None
+    """Gemini's service tier, sent as `serviceTier`: `"standard"`, `"flex"` (about half the
+    price, variable latency: size `timeout` for it) or `"priority"`. The tier that served the
+    call is in `response_metadata["service_tier"]` when the server says so."""
     response_mime_type: str | None = None
     """`application/json` or `text/x.enum` for raw structured output."""
     response_schema: dict[str, Any] | None = Field(default=None, alias="response_json_schema")
@@ -336,14 +342,21 @@ class ChatTokenhotGemini(BaseChatModel):
             body["generationConfig"] = config
         if cached := kwargs.get("cached_content", self.cached_content):
             body["cachedContent"] = cached
+        if (tier := kwargs.get("service_tier", self.service_tier)) is not None:
+            body["serviceTier"] = check_service_tier(tier)
         return model, body
 
     # -- generation -----------------------------------------------------------------------------
 
-    def _result(self, response: Any, model: str) -> ChatResult:
+    def _result(
+        self, response: Any, model: str, body: GenerateContentRequest, served: ServedTier
+    ) -> ChatResult:
+        checked = check_shape(response)
+        tier = served.value(checked.get("usageMetadata"))
+        note_served_tier(body.get("serviceTier"), tier, model)
         generations = [
             ChatGeneration(message=message, generation_info=None)
-            for message, _ in messages_from_response(check_shape(response), model)
+            for message, _ in messages_from_response(checked, model, service_tier=tier)
         ]
         return ChatResult(generations=generations)
 
@@ -357,8 +370,9 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        response = transport.post_json(model, "generateContent", _encode(body))
-        return self._result(response, model)
+        served = ServedTier()
+        response = transport.post_json(model, "generateContent", _encode(body), on_headers=served)
+        return self._result(response, model, body, served)
 
     async def _agenerate(
         self,
@@ -370,8 +384,11 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        response = await transport.apost_json(model, "generateContent", _encode(body))
-        return self._result(response, model)
+        served = ServedTier()
+        response = await transport.apost_json(
+            model, "generateContent", _encode(body), on_headers=served
+        )
+        return self._result(response, model, body, served)
 
     def _stream_setup(
         self,
@@ -388,7 +405,10 @@ class ChatTokenhotGemini(BaseChatModel):
         blocks = streams_blocks(model, include_thoughts=include_thoughts) or bool(
             set(config.get("responseModalities", ())) - {"TEXT"}
         )
-        return model, _encode(body), StreamAssembler(model, blocks_mode=blocks)
+        assembler = StreamAssembler(
+            model, blocks_mode=blocks, requested_tier=body.get("serviceTier")
+        )
+        return model, _encode(body), assembler
 
     def _stream(
         self,
@@ -400,7 +420,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        for event in transport.stream(model, body):
+        for event in transport.stream(model, body, on_headers=assembler.served):
             chunk = assembler.feed(event)
             if chunk is not None:
                 if run_manager:
@@ -421,7 +441,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        events = transport.astream(model, body)
+        events = transport.astream(model, body, on_headers=assembler.served)
         try:
             async for event in events:
                 chunk = assembler.feed(event)

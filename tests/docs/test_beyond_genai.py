@@ -89,3 +89,21 @@ def test_combined_tools(
         "Gemini asked for get_weather {'city': 'Utqiagvik, Alaska'}\n"
         "Answer: Utqiagvik, Alaska: -12C with light snow.\n"
     )
+
+
+# -- 2. service tiers ---------------------------------------------------------------------
+
+
+def service_tier_responder(request: RecordedRequest) -> Action:
+    """Flex is served at flex; priority is downgraded to standard, as Google's guide shows."""
+    served = {"flex": "flex", "priority": "standard"}[request.json["serviceTier"]]
+    body = load_sample_json("text_gemini3_signature")
+    return json_response(body, headers={"x-gemini-service-tier": served})
+
+
+def test_service_tiers(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeGemini(default=service_tier_responder) as server:
+        run_example("service_tiers", server, monkeypatch)
+        sent = [r.json["serviceTier"] for r in server.requests]
+    assert sent == ["flex", "priority"]
+    assert capsys.readouterr().out == "flex -> flex\npriority -> standard\n"
