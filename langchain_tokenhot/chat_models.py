@@ -16,17 +16,11 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema
@@ -50,6 +44,7 @@ from ._request import (
 from ._response import check_shape, messages_from_response
 from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
+from ._structured import StructuredOutputParser
 from ._tools import (
     combine_tool_kinds,
     convert_tools,
@@ -538,22 +533,18 @@ class ChatTokenhotGemini(BaseChatModel):
             tools = convert_tools([schema])
             name = function_names(tools)[0]
             llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=ls_format)
-            tool_parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            parser = StructuredOutputParser(
+                source="tool", tool_name=name, pydantic_schema=schema if is_pydantic else None
             )
-            parser = RunnableLambda(_require_tool_call) | tool_parser
         elif method in ("json_schema", "json_mode"):
             llm = self.bind(
                 response_mime_type="application/json",
                 response_json_schema=json_schema_for_output(schema),
                 ls_structured_output_format=ls_format,
             )
-            json_parser = (
-                PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
+            parser = StructuredOutputParser(
+                source="text", pydantic_schema=schema if is_pydantic else None
             )
-            parser = RunnableLambda(_require_answer) | json_parser
         else:
             raise ValueError(
                 f"Unknown method {method!r}; use 'json_schema', 'function_calling' or 'json_mode'."
@@ -617,47 +608,3 @@ def _response_format_options(response_format: Any) -> dict[str, Any]:
         "response_mime_type": "application/json",
         "response_json_schema": json_schema_for_output(response_format),
     }
-
-
-_REFUSAL_REASONS = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY", "LANGUAGE"}
-)
-
-
-def _check_refusal(message: AIMessage) -> None:
-    meta = message.response_metadata
-    reason = meta.get("finish_reason")
-    if reason in _REFUSAL_REASONS or (meta.get("prompt_feedback") or {}).get("block_reason"):
-        refusals = [b for b in message.content_blocks if b.get("type") == "refusal"]
-        if refusals:
-            raise ModelRefusalError.from_refusal(refusals[0], raw_message=message)  # type: ignore[arg-type]
-        raise ModelRefusalError(f"Gemini blocked the answer ({reason})", raw_message=message)
-
-
-def _require_answer(message: AIMessage) -> AIMessage:
-    _check_refusal(message)
-    if not message.text.strip():
-        reason = message.response_metadata.get("finish_reason")
-        raise OutputParserException(
-            f"Gemini returned no text to parse (finish_reason={reason}). "
-            + ("Raise max_tokens or lower the thinking level." if reason == "MAX_TOKENS" else ""),
-            llm_output="",
-        )
-    return message
-
-
-def _require_tool_call(message: AIMessage) -> AIMessage:
-    _check_refusal(message)
-    if not message.tool_calls:
-        reason = message.response_metadata.get("finish_reason")
-        raise OutputParserException(
-            f"Gemini did not call the output tool (finish_reason={reason}"
-            + (
-                f": {message.response_metadata['finish_message']}"
-                if message.response_metadata.get("finish_message")
-                else ""
-            )
-            + ").",
-            llm_output=message.text,
-        )
-    return message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import runpy
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.support.fake_gemini import (
     RecordedRequest,
     json_response,
     load_sample_json,
+    sse,
 )
 
 PAGE = ROOT / "docs" / "guides" / "beyond-genai.md"
@@ -107,3 +109,52 @@ def test_service_tiers(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
         sent = [r.json["serviceTier"] for r in server.requests]
     assert sent == ["flex", "priority"]
     assert capsys.readouterr().out == "flex -> flex\npriority -> standard\n"
+
+
+# -- 3. streamed structured output -------------------------------------------------------
+
+RECIPE = (
+    '{"title": "Tomato pasta", "ingredients": ["200 g spaghetti", "400 g tomatoes", '
+    '"2 cloves garlic"], "minutes": 20}'
+)
+
+
+def recipe_stream(request: RecordedRequest) -> Action:
+    """The JSON in four deltas, laid out like the recorded stream_text.sse."""
+    assert request.operation == "streamGenerateContent"
+    cuts = [0, 25, 60, 100, len(RECIPE)]
+    events: list[dict[str, Any]] = []
+    for i in range(4):
+        candidate: dict[str, Any] = {
+            "content": {"role": "model", "parts": [{"text": RECIPE[cuts[i] : cuts[i + 1]]}]},
+            "index": 0,
+        }
+        if i == 3:
+            candidate["finishReason"] = "STOP"
+        events.append(
+            {
+                "candidates": [candidate],
+                "usageMetadata": {"promptTokenCount": 30, "candidatesTokenCount": 10 * (i + 1)},
+                "modelVersion": "gemini-2.5-flash",
+            }
+        )
+    return sse(events)
+
+
+def test_streamed_structured_output(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeGemini(default=recipe_stream) as server:
+        run_example("streamed_structured_output", server, monkeypatch)
+        config = server.requests[0].json["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["responseJsonSchema"]["required"] == ["title", "ingredients", "minutes"]
+    assert capsys.readouterr().out == (
+        "so far: ['title']\n"
+        "so far: ['ingredients', 'title']\n"
+        "so far: ['ingredients', 'title']\n"
+        "so far: ['ingredients', 'minutes', 'title']\n"
+        "so far: ['ingredients', 'minutes', 'title']\n"
+        "final: title='Tomato pasta' ingredients=['200 g spaghetti', '400 g tomatoes', "
+        "'2 cloves garlic'] minutes=20\n"
+    )
