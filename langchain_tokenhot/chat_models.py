@@ -28,6 +28,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 from typing_extensions import Self
 
+from ._cache import omit_cache_held_fields
 from ._exceptions import TokenhotResponseError
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
@@ -137,7 +138,9 @@ class ChatTokenhotGemini(BaseChatModel):
     safety_settings: dict[str, str] | list[dict[str, str]] | None = None
     """`{"HARM_CATEGORY_HARASSMENT": "BLOCK_ONLY_HIGH", ...}` or the wire list."""
     cached_content: str | None = None
-    """Name of a context cache, `cachedContents/...`."""
+    """Name of a context cache, `cachedContents/...`. Gemini refuses a system instruction,
+    tools or tool config next to it, so those are left out of such requests (the cache holds
+    them), with a one-time warning naming what was left out."""
     service_tier: ServiceTier | None = None
     """Gemini's service tier, sent as `serviceTier`: `"standard"`, `"flex"` (about half the
     price, variable latency: size `timeout` for it) or `"priority"`. The tier that served the
@@ -337,6 +340,7 @@ class ChatTokenhotGemini(BaseChatModel):
             body["generationConfig"] = config
         if cached := kwargs.get("cached_content", self.cached_content):
             body["cachedContent"] = cached
+            omit_cache_held_fields(body)
         if (tier := kwargs.get("service_tier", self.service_tier)) is not None:
             body["serviceTier"] = check_service_tier(tier)
         return model, body

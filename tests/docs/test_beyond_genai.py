@@ -158,3 +158,46 @@ def test_streamed_structured_output(
         "final: title='Tomato pasta' ingredients=['200 g spaghetti', '400 g tomatoes', "
         "'2 cloves garlic'] minutes=20\n"
     )
+
+
+# -- 4. cache-safe agents ----------------------------------------------------------------
+
+
+def contract_responder(request: RecordedRequest) -> Action:
+    """A call of the cached tool, then an answer with the recorded cached-usage shape."""
+    if not any(c["role"] == "model" for c in request.json["contents"]):
+        call = {"functionCall": {"name": "lookup_clause", "args": {"number": 12}}}
+        return json_response(
+            {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [call]}, "finishReason": "STOP"}
+                ],
+                "modelVersion": "gemini-2.5-flash",
+            }
+        )
+    body = load_sample_json("cached_content_usage")
+    body["candidates"][0]["content"]["parts"] = [
+        {"text": "Clause 12: either party may end it with 30 days' notice."}
+    ]
+    return json_response(body)
+
+
+def test_cache_safe_agent(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from langchain_tokenhot import _cache
+
+    _cache._warned.clear()
+    with FakeGemini(default=contract_responder) as server:
+        run_example("cache_safe_agent", server, monkeypatch)
+        bodies = [r.json for r in server.requests]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert body["cachedContent"] == "cachedContents/contract-v3"
+        assert not {"systemInstruction", "tools", "toolConfig"} & set(body)
+    assert "left systemInstruction and tools out" in caplog.text
+    assert capsys.readouterr().out == (
+        "Clause 12: either party may end it with 30 days' notice.\ncached tokens read: 3512\n"
+    )
