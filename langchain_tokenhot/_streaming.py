@@ -104,6 +104,12 @@ class StreamAssembler:
         self._grounding: dict[str, Any] | None = None
         self._saw_output = False
 
+    def fresh(self) -> StreamAssembler:
+        """A new assembler for the same request (a re-asked stream starts over)."""
+        return StreamAssembler(
+            self._model, blocks_mode=self.blocks_mode, requested_tier=self._requested_tier
+        )
+
     def _index_for(self, kind: str, *, signed: bool) -> int:
         # Deltas of the same kind continue the open block; a second signature would have to
         # merge into an already signed block (and its string would be concatenated), so it

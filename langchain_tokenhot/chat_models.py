@@ -30,6 +30,8 @@ from typing_extensions import Self
 
 from ._cache import omit_cache_held_fields
 from ._exceptions import TokenhotResponseError
+from ._malformed import METADATA_KEY as MALFORMED_METADATA_KEY
+from ._malformed import malformed_error, malformed_finish, note_retry
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
 from ._profiles import profile_for, supports_combined_tools
@@ -166,6 +168,10 @@ class ChatTokenhotGemini(BaseChatModel):
     """Gemini 2.5: thinking tokens; 0 disables where allowed, -1 dynamic."""
     include_thoughts: bool | None = None
     """Return thought summaries as reasoning blocks."""
+    malformed_call_retries: int = Field(default=1, ge=0)
+    """Re-asks after a turn that ends in `MALFORMED_FUNCTION_CALL` / `UNEXPECTED_TOOL_CALL`;
+    then `TokenhotMalformedFunctionCallError`. Re-asks are listed in
+    `response_metadata["malformed_call_retries"]`."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra `generationConfig` fields sent as given (camelCase or snake_case top-level keys)."""
     default_headers: dict[str, str] | None = None
@@ -359,6 +365,43 @@ class ChatTokenhotGemini(BaseChatModel):
         ]
         return ChatResult(generations=generations)
 
+    def _reask_malformed(
+        self, result: ChatResult, model: str, retried: list[dict[str, Any]]
+    ) -> bool:
+        """True to send the request again after a failed function call (see `_malformed`);
+        raises once the re-asks are used up; stamps the re-asks on a good result."""
+        record = malformed_finish([g.message.response_metadata for g in result.generations])
+        if record is None:
+            if retried:
+                for generation in result.generations:
+                    generation.message.response_metadata[MALFORMED_METADATA_KEY] = retried
+            return False
+        if len(retried) >= self.malformed_call_retries:
+            raise malformed_error(model, record, len(retried) + 1)
+        retried.append(record)
+        note_retry(model, record, len(retried), self.malformed_call_retries)
+        return True
+
+    def _reask_malformed_stream(
+        self,
+        final: ChatGenerationChunk,
+        model: str,
+        retried: list[dict[str, Any]],
+        *,
+        yielded: bool,
+    ) -> bool:
+        """`_reask_malformed` for a stream: re-asked only while nothing reached the caller."""
+        record = malformed_finish([final.message.response_metadata])
+        if record is None:
+            if retried:
+                final.message.response_metadata[MALFORMED_METADATA_KEY] = retried
+            return False
+        if yielded or len(retried) >= self.malformed_call_retries:
+            raise malformed_error(model, record, len(retried) + 1)
+        retried.append(record)
+        note_retry(model, record, len(retried), self.malformed_call_retries)
+        return True
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -369,9 +412,14 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        served = ServedTier()
-        response = transport.post_json(model, "generateContent", _encode(body), on_headers=served)
-        return self._result(response, model, body, served)
+        encoded = _encode(body)
+        retried: list[dict[str, Any]] = []
+        while True:
+            served = ServedTier()
+            response = transport.post_json(model, "generateContent", encoded, on_headers=served)
+            result = self._result(response, model, body, served)
+            if not self._reask_malformed(result, model, retried):
+                return result
 
     async def _agenerate(
         self,
@@ -383,11 +431,16 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
-        served = ServedTier()
-        response = await transport.apost_json(
-            model, "generateContent", _encode(body), on_headers=served
-        )
-        return self._result(response, model, body, served)
+        encoded = _encode(body)
+        retried: list[dict[str, Any]] = []
+        while True:
+            served = ServedTier()
+            response = await transport.apost_json(
+                model, "generateContent", encoded, on_headers=served
+            )
+            result = self._result(response, model, body, served)
+            if not self._reask_malformed(result, model, retried):
+                return result
 
     def _stream_setup(
         self,
@@ -419,13 +472,20 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        for event in transport.stream(model, body, on_headers=assembler.served):
-            chunk = assembler.feed(event)
-            if chunk is not None:
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
-        final = assembler.finish()
+        retried: list[dict[str, Any]] = []
+        while True:
+            yielded = False
+            for event in transport.stream(model, body, on_headers=assembler.served):
+                chunk = assembler.feed(event)
+                if chunk is not None:
+                    yielded = True
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+            final = assembler.finish()
+            if not self._reask_malformed_stream(final, model, retried, yielded=yielded):
+                break
+            assembler = assembler.fresh()
         if run_manager:
             run_manager.on_llm_new_token("", chunk=final)
         yield final
@@ -440,18 +500,25 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        events = transport.astream(model, body, on_headers=assembler.served)
-        try:
-            async for event in events:
-                chunk = assembler.feed(event)
-                if chunk is not None:
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
-        finally:
-            # Closing early (break, cancellation) must release the connection now, not at GC.
-            await events.aclose()  # type: ignore[attr-defined]
-        final = assembler.finish()
+        retried: list[dict[str, Any]] = []
+        while True:
+            yielded = False
+            events = transport.astream(model, body, on_headers=assembler.served)
+            try:
+                async for event in events:
+                    chunk = assembler.feed(event)
+                    if chunk is not None:
+                        yielded = True
+                        if run_manager:
+                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+            finally:
+                # Closing early (break, cancellation) must release the connection now, not at GC.
+                await events.aclose()  # type: ignore[attr-defined]
+            final = assembler.finish()
+            if not self._reask_malformed_stream(final, model, retried, yielded=yielded):
+                break
+            assembler = assembler.fresh()
         if run_manager:
             await run_manager.on_llm_new_token("", chunk=final)
         yield final

@@ -201,3 +201,53 @@ def test_cache_safe_agent(
     assert capsys.readouterr().out == (
         "Clause 12: either party may end it with 30 days' notice.\ncached tokens read: 3512\n"
     )
+
+
+# -- 5. no silent malformed calls --------------------------------------------------------
+
+
+def lisbon_answer() -> Action:
+    text = "Lisbon: 18C and sunny."
+    return json_response(
+        {
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+            ],
+            "modelVersion": "gemini-3-flash-preview",
+        }
+    )
+
+
+def test_malformed_calls_recovered(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call = {"functionCall": {"name": "get_weather", "args": {"city": "Lisbon"}}}
+    with FakeGemini() as server:
+        server.enqueue(
+            json_response(load_sample_json("malformed_function_call")),
+            json_response(
+                {
+                    "candidates": [
+                        {"content": {"role": "model", "parts": [call]}, "finishReason": "STOP"}
+                    ]
+                }
+            ),
+            lisbon_answer(),
+        )
+        run_example("malformed_calls", server, monkeypatch)
+        assert len(server.requests) == 3
+        assert server.requests[0].body == server.requests[1].body
+    assert capsys.readouterr().out == (
+        "re-asked after MALFORMED_FUNCTION_CALL\nLisbon: 18C and sunny.\n"
+    )
+
+
+def test_malformed_calls_raised(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = load_sample_json("malformed_function_call")
+    with FakeGemini(default=json_response(body)) as server:
+        run_example("malformed_calls", server, monkeypatch)
+        assert len(server.requests) == 3  # the first try and two re-asks
+    message = body["candidates"][0]["finishMessage"]
+    assert capsys.readouterr().out == (f"Gemini could not call the tool after 3 tries: {message}\n")
