@@ -44,6 +44,7 @@ from ._request import (
     generation_config,
     safety_settings,
 )
+from ._resolution import check_media_resolution, model_wide_level
 from ._response import check_shape, messages_from_response
 from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
@@ -160,7 +161,9 @@ class ChatTokenhotGemini(BaseChatModel):
     voice_name: str | None = None
     """TTS shortcut for a prebuilt voice (`"Kore"`, `"Puck"`, ...)."""
     media_resolution: str | None = None
-    """`MEDIA_RESOLUTION_LOW|MEDIUM|HIGH` for all media inputs."""
+    """`"low"`, `"medium"` or `"high"` (or `MEDIA_RESOLUTION_*`) for all media inputs. Gemini 3
+    also takes a resolution per content block (`media_resolution` on the block, including the
+    per-part-only `"ultra_high"`)."""
     thinking_level: str | None = Field(default=None, alias="reasoning_effort")
     """Gemini 3: `"minimal"`, `"low"`, `"medium"` or `"high"` (what each model accepts is in
     its profile). Not with `thinking_budget`."""
@@ -198,6 +201,8 @@ class ChatTokenhotGemini(BaseChatModel):
             raise ValueError("n > 1 cannot be combined with streaming=True.")
         # Surface bad thinking options at construction, not at the first call.
         generation_config(self.model, self._options())
+        if self.media_resolution is not None:
+            model_wide_level(self.media_resolution)
         return self
 
     @property
@@ -344,6 +349,7 @@ class ChatTokenhotGemini(BaseChatModel):
         config = generation_config(model, options, extra)
         if config:
             body["generationConfig"] = config
+        check_media_resolution(model, body)
         if cached := kwargs.get("cached_content", self.cached_content):
             body["cachedContent"] = cached
             omit_cache_held_fields(body)

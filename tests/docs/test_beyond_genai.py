@@ -7,6 +7,7 @@ what the server received and what the script printed. The page shows each script
 
 from __future__ import annotations
 
+import base64
 import re
 import runpy
 from typing import Any
@@ -251,3 +252,32 @@ def test_malformed_calls_raised(
         assert len(server.requests) == 3  # the first try and two re-asks
     message = body["candidates"][0]["finishMessage"]
     assert capsys.readouterr().out == (f"Gemini could not call the tool after 3 tries: {message}\n")
+
+
+# -- 6. per-part media resolution --------------------------------------------------------
+
+
+def swatch_answer(request: RecordedRequest) -> Action:
+    body = load_sample_json("text_gemini3_signature")
+    body["candidates"][0]["content"]["parts"][0]["text"] = "Yes, both are the same teal."
+    body["usageMetadata"]["promptTokenCount"] = 1372
+    return json_response(body)
+
+
+def test_media_resolution(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeGemini(default=swatch_answer) as server:
+        run_example("media_resolution", server, monkeypatch)
+        body = server.requests[0].json
+    assert body["generationConfig"] == {"mediaResolution": "MEDIA_RESOLUTION_LOW"}
+    parts = body["contents"][0]["parts"]
+    assert [p.get("mediaResolution") for p in parts] == [
+        None,
+        {"level": "MEDIA_RESOLUTION_ULTRA_HIGH"},
+        None,
+    ]
+    swatch = (EXAMPLES / "assets" / "swatch.png").read_bytes()
+    assert parts[1]["inlineData"]["data"] == base64.b64encode(swatch).decode()
+    out = capsys.readouterr().out
+    assert out.startswith("Yes, both are the same teal.\ninput tokens: 1372")
