@@ -281,3 +281,23 @@ def test_media_resolution(
     assert parts[1]["inlineData"]["data"] == base64.b64encode(swatch).decode()
     out = capsys.readouterr().out
     assert out.startswith("Yes, both are the same teal.\ninput tokens: 1372")
+
+
+# -- 7. model ids as they evolve ---------------------------------------------------------
+
+
+def test_model_ids(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    body = load_sample_json("text_gemini3_signature")
+    body["candidates"][0]["content"]["parts"][0]["text"] = "Smidgen."
+    body["modelVersion"] = "gemini-3.5-flash"
+    with FakeGemini(default=json_response(body)) as server:
+        run_example("model_ids", server, monkeypatch)
+        request = server.requests[0]
+    assert request.path == "/v1beta/models/gemini-3.5-flash:generateContent"
+    assert request.json["generationConfig"] == {"thinkingConfig": {"thinkingLevel": "minimal"}}
+    assert capsys.readouterr().out == (
+        "gemini-3-flash-preview: Gemini 3 Flash (preview) [listed]\n"
+        "gemini-3-flash: Gemini 3 Flash [listed]\n"
+        "gemini-3.5-flash: gemini-3.5-flash (inferred from gemini-3-flash) [inferred]\n"
+        "Smidgen.\n"
+    )
