@@ -17,10 +17,12 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
+import orjson
 from langchain_core.exceptions import ModelRefusalError, OutputParserException
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.output_parsers.transform import BaseCumulativeTransformOutputParser
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, Generation
+from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.utils.json import parse_json_markdown, parse_partial_json
 from pydantic import BaseModel, ValidationError
 from pydantic.v1 import BaseModel as BaseModelV1
@@ -114,16 +116,7 @@ class StructuredOutputParser(BaseCumulativeTransformOutputParser[Any]):
                 parsed = parse_json_markdown(message.text, parser=parse_partial_json)
             except ValueError:
                 return None
-        if not parsed:
-            return None
-        schema = self.pydantic_schema
-        if schema is None or not isinstance(parsed, dict):
-            return parsed
-        # An instance of the schema, as LangChain's streaming contract wants, but built
-        # without validation: fields not yet arrived are unset, nested objects still dicts.
-        if issubclass(schema, BaseModel):
-            return schema.model_construct(**parsed)
-        return schema.construct(**parsed)
+        return self._as_schema(parsed) if parsed else None
 
     def _tool_args(self, message: AIMessage) -> Any:
         for call in message.tool_calls:
@@ -158,49 +151,161 @@ class StructuredOutputParser(BaseCumulativeTransformOutputParser[Any]):
     # -- streaming: partial objects while the answer arrives, the validated one at the end --
 
     def _transform(self, input: Iterator[str | BaseMessage]) -> Iterator[Any]:
-        previous: Any = None
-        accumulated: Any = None
+        stream = _Stream(self)
         for chunk in input:
-            accumulated = _accumulate(accumulated, chunk)
-            parsed = self.parse_result([accumulated], partial=True)
-            if parsed is not None and parsed != previous:
-                previous = parsed
-                yield parsed
-        yield from self._final(accumulated, previous)
+            partial = stream.add(chunk)
+            if partial is not None:
+                yield partial
+        yield from stream.finish()
 
     async def _atransform(self, input: AsyncIterator[str | BaseMessage]) -> AsyncIterator[Any]:
-        previous: Any = None
-        accumulated: Any = None
+        stream = _Stream(self)
         async for chunk in input:
-            accumulated = _accumulate(accumulated, chunk)
-            parsed = self.parse_result([accumulated], partial=True)
-            if parsed is not None and parsed != previous:
-                previous = parsed
-                yield parsed
-        for final in self._final(accumulated, previous):
+            partial = stream.add(chunk)
+            if partial is not None:
+                yield partial
+        for final in stream.finish():
             yield final
 
-    def _final(self, accumulated: Any, previous: Any) -> Iterator[Any]:
-        if accumulated is None:
+    def _as_schema(self, value: Any) -> Any:
+        """A partial value as the schema's type, built without validation."""
+        schema = self.pydantic_schema
+        if schema is None or not isinstance(value, dict):
+            return value
+        # An instance of the schema, as LangChain's streaming contract wants: fields not yet
+        # arrived are unset, nested objects still dicts.
+        if issubclass(schema, BaseModel):
+            return schema.model_construct(**value)
+        return schema.construct(**value)
+
+
+_EVERY_DELTA_UP_TO = 4096
+"""Characters of answer text up to which every delta gives a partial object."""
+
+
+class _Stream:
+    """One streamed answer: partial objects as it grows, the checked final one at the end.
+
+    The answer text is never re-merged or re-scanned from the start: `_JsonPrefix` follows the
+    JSON's nesting as the text arrives, so each partial object costs one C-speed parse of the
+    text closed off (past 4 KB, once per tenth of growth), and the whole message is merged once,
+    at the end.
+    """
+
+    __slots__ = ("chunks", "length", "parsed_length", "parser", "prefix", "previous", "text")
+
+    def __init__(self, parser: StructuredOutputParser) -> None:
+        self.parser = parser
+        self.chunks: list[Any] = []
+        self.text: list[str] = []
+        self.length = 0
+        self.parsed_length = 0
+        self.prefix = _JsonPrefix()
+        self.previous: Any = None
+
+    def add(self, chunk: str | BaseMessage) -> Any:
+        self.chunks.append(chunk)
+        if self.parser.source == "tool":
+            message = _merged(self.chunks)
+            partial = self.parser._partial(message) if isinstance(message, AIMessage) else None
+        else:
+            delta = chunk if isinstance(chunk, str) else chunk.text
+            if not delta:
+                return None
+            self.text.append(delta)
+            self.length += len(delta)
+            self.prefix.feed(delta)
+            # Each partial re-parses the whole text: past a few KB, parse again only once it
+            # has grown by a tenth, so a long answer costs a bounded multiple of one parse.
+            if self.length > _EVERY_DELTA_UP_TO and (
+                self.length - self.parsed_length < self.parsed_length // 10
+            ):
+                return None
+            value = self.prefix.value("".join(self.text))
+            if value is None:
+                return None
+            self.parsed_length = self.length
+            partial = self.parser._as_schema(value) if value else None
+        if partial is None or partial == self.previous:
+            return None
+        self.previous = partial
+        return partial
+
+    def finish(self) -> Iterator[Any]:
+        if not self.chunks:
             raise OutputParserException("The model stream ended without any output.")
-        final = self.parse_result([accumulated])
+        message = _merged(self.chunks)
+        final = self.parser.parse_result(
+            [ChatGeneration(message=message)]
+            if isinstance(message, AIMessage)
+            else [Generation(text=message)]
+        )
         # A dict schema's final object equals the last partial one when nothing was missing;
-        # a Pydantic schema always ends on its instance.
-        if final != previous or isinstance(final, (BaseModel, BaseModelV1)):
+        # a Pydantic schema always ends on its validated instance.
+        if final != self.previous or isinstance(final, (BaseModel, BaseModelV1)):
             yield final
 
 
-def _accumulate(accumulated: Any, chunk: str | BaseMessage) -> Any:
-    """The answer so far: chunks added up (a whole message, from a non-streaming step, as is)."""
-    if isinstance(chunk, BaseMessageChunk):
-        generation: Any = ChatGenerationChunk(message=chunk)
-    elif isinstance(chunk, AIMessage):
-        generation = ChatGeneration(message=chunk)
-    else:
-        generation = ChatGenerationChunk(message=AIMessageChunk(content=str(chunk)))
-    if accumulated is None or not isinstance(accumulated, ChatGenerationChunk):
-        return generation
-    return accumulated + generation
+def _merged(chunks: list[Any]) -> Any:
+    """The whole answer from its chunks (a whole message from a non-streaming step, as is)."""
+    messages = [c for c in chunks if isinstance(c, BaseMessage)]
+    if not messages:
+        return "".join(chunks)
+    streamed = [m for m in messages if isinstance(m, AIMessageChunk)]
+    if len(messages) == 1 or len(streamed) != len(messages):
+        last = messages[-1]
+        return last if isinstance(last, AIMessage) else AIMessage(content=last.text)
+    return add_ai_message_chunks(streamed[0], *streamed[1:])
+
+
+class _JsonPrefix:
+    """Follows the nesting of a JSON text as it arrives, to close off any prefix of it.
+
+    `value(text)` parses the text so far with its open strings, arrays and objects closed, or
+    returns None when the text ends where no closing makes it valid (after a key, a colon or in
+    the middle of a literal); the next delta usually ends somewhere better.
+    """
+
+    __slots__ = ("escape", "in_string", "stack")
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.in_string = False
+        self.escape = False
+
+    def feed(self, delta: str) -> None:
+        stack = self.stack
+        in_string, escape = self.in_string, self.escape
+        for char in delta:
+            if in_string:
+                if escape:
+                    escape = False
+                elif char == "\\":
+                    escape = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "{":
+                stack.append("}")
+            elif char == "[":
+                stack.append("]")
+            elif char in "}]" and stack:
+                stack.pop()
+        self.in_string, self.escape = in_string, escape
+
+    def value(self, text: str) -> Any:
+        body = text.strip()
+        if not body.startswith(("{", "[")):
+            return None
+        if self.in_string:
+            body = (body[:-1] if self.escape else body) + '"'
+        else:
+            body = body.rstrip(", \t\r\n")
+        try:
+            return orjson.loads(body + "".join(reversed(self.stack)))
+        except orjson.JSONDecodeError:
+            return None
 
 
 def _loads(text: str) -> Any:

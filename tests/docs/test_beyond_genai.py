@@ -153,7 +153,6 @@ def test_streamed_structured_output(
     assert capsys.readouterr().out == (
         "so far: ['title']\n"
         "so far: ['ingredients', 'title']\n"
-        "so far: ['ingredients', 'title']\n"
         "so far: ['ingredients', 'minutes', 'title']\n"
         "so far: ['ingredients', 'minutes', 'title']\n"
         "final: title='Tomato pasta' ingredients=['200 g spaghetti', '400 g tomatoes', "

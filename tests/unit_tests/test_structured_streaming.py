@@ -10,14 +10,19 @@ still raise at the end of the stream.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langchain_core.exceptions import ModelRefusalError, OutputParserException
+from langchain_core.messages import AIMessageChunk
 from pydantic import BaseModel, Field
 
 from langchain_tokenhot import ChatTokenhotGemini
+from langchain_tokenhot._structured import StructuredOutputParser, _JsonPrefix
 from tests.support.fake_gemini import (
     FakeGemini,
     from_sample,
@@ -219,3 +224,44 @@ def test_include_raw_still_works(server: FakeGemini) -> None:
     result = llm_for(server).with_structured_output(TopModel, include_raw=True).invoke("x")
     assert result["parsed"] == TopModel.model_validate(FULL)
     assert result["parsing_error"] is None
+
+
+# -- the incremental JSON prefix reader ------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\\n é{}[],:'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4), data=st.data())
+def test_prefix_reader_never_raises_and_ends_exact(
+    value: dict[str, Any], data: st.DataObject
+) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    reader = _JsonPrefix()
+    done = 0
+    for cut in [*cuts, len(text)]:
+        reader.feed(text[done:cut])
+        done = cut
+        partial = reader.value(text[:cut])
+        assert partial is None or isinstance(partial, dict)
+    assert reader.value(text) == value
+
+
+def test_long_answers_are_parsed_at_a_bounded_rate() -> None:
+    obj = {"items": [{"name": f"item {i}", "value": i} for i in range(2000)]}
+    text = json.dumps(obj)
+    chunks = [AIMessageChunk(content=text[i : i + 40]) for i in range(0, len(text), 40)]
+    chunks[-1].response_metadata = {"finish_reason": "STOP"}
+    out = list(StructuredOutputParser(source="text").transform(iter(chunks)))
+    assert out[-1] == obj
+    # Every delta up to 4 KB, then about one per tenth of growth: far fewer than the chunks.
+    assert 20 < len(out) < len(chunks) // 5
+    lengths = [len(o["items"]) for o in out]
+    assert lengths == sorted(lengths)
