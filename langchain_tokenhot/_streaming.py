@@ -41,6 +41,7 @@ from ._response import (
     warn_if_empty,
 )
 from ._service_tier import ServedTier, note_served_tier
+from ._tools import has_server_tool_blocks, note_missing_server_records
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class StreamAssembler:
         "_block_signed",
         "_blocked",
         "_candidate_meta",
+        "_expects_server_records",
         "_grounding",
         "_model",
         "_model_version",
@@ -77,14 +79,24 @@ class StreamAssembler:
         "_requested_tier",
         "_response_id",
         "_saw_output",
+        "_saw_server_records",
         "_tool_index",
         "_usage",
         "blocks_mode",
         "served",
     )
 
-    def __init__(self, model: str, *, blocks_mode: bool, requested_tier: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        blocks_mode: bool,
+        requested_tier: str | None = None,
+        expects_server_records: bool = False,
+    ) -> None:
         self._model = model
+        self._expects_server_records = expects_server_records
+        self._saw_server_records = False
         self.blocks_mode = blocks_mode
         self._requested_tier = requested_tier
         self.served = ServedTier()
@@ -107,7 +119,10 @@ class StreamAssembler:
     def fresh(self) -> StreamAssembler:
         """A new assembler for the same request (a re-asked stream starts over)."""
         return StreamAssembler(
-            self._model, blocks_mode=self.blocks_mode, requested_tier=self._requested_tier
+            self._model,
+            blocks_mode=self.blocks_mode,
+            requested_tier=self._requested_tier,
+            expects_server_records=self._expects_server_records,
         )
 
     def _index_for(self, kind: str, *, signed: bool) -> int:
@@ -194,6 +209,8 @@ class StreamAssembler:
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:
         self._answer.extend(b["text"] for b in parsed.blocks if b["type"] == "text")
+        if not self._saw_server_records and has_server_tool_blocks(parsed.blocks):
+            self._saw_server_records = True
         if parsed.audio:
             self._audio.extend(parsed.audio)
             self._saw_output = True
@@ -283,6 +300,8 @@ class StreamAssembler:
             meta["grounding_metadata"] = snake_keys(
                 grounding_char_offsets(self._grounding, "".join(self._answer))
             )
+        if self._expects_server_records:
+            note_missing_server_records(self._model, meta, has_records=self._saw_server_records)
         additional_kwargs: dict[str, Any] = {}
         if self._audio:
             additional_kwargs["audio"] = audio_wav(self._audio)

@@ -9,6 +9,7 @@ enums and recursive models reach the model intact.
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -21,6 +22,8 @@ from pydantic.v1 import BaseModel as BaseModelV1
 from typing_extensions import is_typeddict
 
 from ._exceptions import ToolConversionError
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ToolConversionError",
@@ -698,6 +701,41 @@ def combine_tool_kinds(
     config = dict(tool_config or {})
     config.setdefault(SERVER_SIDE_INVOCATIONS, True)
     return config
+
+
+# Metadata that shows a built-in tool ran (search and maps ground the answer, url_context
+# reports the pages it read).
+_BUILTIN_USE_METADATA = ("grounding_metadata", "url_context_metadata")
+_warned_missing_records: set[str] = set()
+
+
+def note_missing_server_records(
+    model: str, metadata: Mapping[str, Any], *, has_records: bool
+) -> None:
+    """Warn (once per model) when built-in tools ran but no invocation records came back.
+
+    Only called when the request asked for them (`includeServerSideToolInvocations`): their
+    absence means the field was dropped on the way, and on replay Gemini will not see what it
+    ran.
+    """
+    if has_records or model in _warned_missing_records:
+        return
+    if not any(metadata.get(key) for key in _BUILTIN_USE_METADATA):
+        return
+    _warned_missing_records.add(model)
+    logger.warning(
+        "%s: built-in tools ran but no toolCall/toolResponse records came back, although "
+        "toolConfig.includeServerSideToolInvocations was sent; a gateway probably dropped it. "
+        "The answer stands, but a replayed history will not show Gemini what it ran. "
+        "Warned once per model.",
+        model,
+    )
+
+
+def has_server_tool_blocks(content: Any) -> bool:
+    return isinstance(content, list) and any(
+        isinstance(block, Mapping) and block.get("type") == "server_tool_call" for block in content
+    )
 
 
 # Gemini's ToolType enum → the tool name a LangChain `server_tool_call` block carries (the key

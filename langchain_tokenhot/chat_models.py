@@ -50,10 +50,13 @@ from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_ser
 from ._streaming import StreamAssembler, streams_blocks
 from ._structured import StructuredOutputParser
 from ._tools import (
+    SERVER_SIDE_INVOCATIONS,
     combine_tool_kinds,
     convert_tools,
     function_names,
+    has_server_tool_blocks,
     json_schema_for_output,
+    note_missing_server_records,
     tool_choice_to_config,
 )
 from ._transport import Transport, normalize_base_url
@@ -369,6 +372,13 @@ class ChatTokenhotGemini(BaseChatModel):
             ChatGeneration(message=message, generation_info=None)
             for message, _ in messages_from_response(checked, model, service_tier=tier)
         ]
+        if _asks_for_server_records(body):
+            for generation in generations:
+                note_missing_server_records(
+                    model,
+                    generation.message.response_metadata,
+                    has_records=has_server_tool_blocks(generation.message.content),
+                )
         return ChatResult(generations=generations)
 
     def _reask_malformed(
@@ -464,7 +474,10 @@ class ChatTokenhotGemini(BaseChatModel):
             set(config.get("responseModalities", ())) - {"TEXT"}
         )
         assembler = StreamAssembler(
-            model, blocks_mode=blocks, requested_tier=body.get("serviceTier")
+            model,
+            blocks_mode=blocks,
+            requested_tier=body.get("serviceTier"),
+            expects_server_records=_asks_for_server_records(body),
         )
         return model, _encode(body), assembler
 
@@ -634,6 +647,10 @@ class ChatTokenhotGemini(BaseChatModel):
             [RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error"
         )
         return RunnableMap(raw=llm) | parser_with_fallback
+
+
+def _asks_for_server_records(body: GenerateContentRequest) -> bool:
+    return bool((body.get("toolConfig") or {}).get(SERVER_SIDE_INVOCATIONS))
 
 
 def _enable_combined_tools(body: GenerateContentRequest, model: str) -> None:

@@ -23,6 +23,7 @@ from tests.support.fake_gemini import (
     Action,
     FakeGemini,
     RecordedRequest,
+    from_sample,
     json_response,
     load_sample_events,
     load_sample_json,
@@ -296,3 +297,50 @@ def test_explicit_false_is_kept(server: FakeGemini) -> None:
 def test_inferred_gemini3_model_may_combine(server: FakeGemini) -> None:
     bound(server, "gemini-3.5-flash").invoke("hi")
     assert server.requests[0].json["toolConfig"] == {"includeServerSideToolInvocations": True}
+
+
+# -- a gateway that drops the invocation records -------------------------------------------
+
+
+@pytest.fixture
+def _fresh_record_warnings() -> Iterator[None]:
+    from langchain_tokenhot import _tools
+
+    _tools._warned_missing_records.clear()
+    yield
+    _tools._warned_missing_records.clear()
+
+
+@pytest.mark.usefixtures("_fresh_record_warnings")
+@pytest.mark.parametrize("streaming", [False, True])
+def test_search_without_records_warns_once(
+    server: FakeGemini, streaming: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The recorded grounded answer has groundingMetadata but no toolCall parts: what a
+    combined-tools request gets back when the gateway dropped includeServerSideToolInvocations."""
+    body = load_sample_json("grounding_google_search")
+    server.default = sse([body]) if streaming else json_response(body)
+    llm = bound(server, streaming=streaming)
+    with caplog.at_level("WARNING", logger="langchain_tokenhot._tools"):
+        first = llm.invoke("Weather in SF?")
+        llm.invoke("Weather in SF?")
+    assert first.text
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "no toolCall/toolResponse records came back" in warnings[0]
+
+
+@pytest.mark.usefixtures("_fresh_record_warnings")
+def test_records_present_or_not_asked_for_no_warning(
+    server: FakeGemini, caplog: pytest.LogCaptureFixture
+) -> None:
+    grounded = copy.deepcopy(BODY)
+    grounded["candidates"][0]["groundingMetadata"] = load_sample_json("grounding_google_search")[
+        "candidates"
+    ][0]["groundingMetadata"]
+    server.default = json_response(grounded)
+    with caplog.at_level("WARNING", logger="langchain_tokenhot._tools"):
+        bound(server).invoke("hi")  # search ran and its records came back
+        server.default = from_sample("grounding_google_search")
+        llm_for(server).bind_tools([{"google_search": {}}]).invoke("hi")  # not asked for
+    assert caplog.records == []
