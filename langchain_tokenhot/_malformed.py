@@ -72,3 +72,34 @@ def malformed_error(
         attempts=attempts,
         model=model,
     )
+
+
+class MalformedCallGuard:
+    """The re-ask decision for one call: `reask(metadata)` after each answer."""
+
+    __slots__ = ("_model", "_retried", "_retries")
+
+    def __init__(self, model: str, retries: int) -> None:
+        self._model = model
+        self._retries = retries
+        self._retried: list[dict[str, Any]] = []
+
+    def reask(self, metas: Sequence[dict[str, Any]], *, can_reask: bool = True) -> bool:
+        """True: send the request again. False: the answer stands (the re-asks, if any, are
+        listed in its metadata). `can_reask=False` (part of a stream already reached the
+        caller) raises at once.
+
+        Raises:
+            TokenhotMalformedFunctionCallError: a failed call and no re-ask left.
+        """
+        record = malformed_finish(metas)
+        if record is None:
+            if self._retried:
+                for meta in metas:
+                    meta[METADATA_KEY] = list(self._retried)
+            return False
+        if not can_reask or len(self._retried) >= self._retries:
+            raise malformed_error(self._model, record, len(self._retried) + 1)
+        self._retried.append(record)
+        note_retry(self._model, record, len(self._retried), self._retries)
+        return True

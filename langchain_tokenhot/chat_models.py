@@ -30,8 +30,7 @@ from typing_extensions import Self
 
 from ._cache import omit_cache_held_fields
 from ._exceptions import TokenhotResponseError
-from ._malformed import METADATA_KEY as MALFORMED_METADATA_KEY
-from ._malformed import malformed_error, malformed_finish, note_retry
+from ._malformed import MalformedCallGuard
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
 from ._profiles import profile_for, supports_combined_tools
@@ -381,43 +380,6 @@ class ChatTokenhotGemini(BaseChatModel):
                 )
         return ChatResult(generations=generations)
 
-    def _reask_malformed(
-        self, result: ChatResult, model: str, retried: list[dict[str, Any]]
-    ) -> bool:
-        """True to send the request again after a failed function call (see `_malformed`);
-        raises once the re-asks are used up; stamps the re-asks on a good result."""
-        record = malformed_finish([g.message.response_metadata for g in result.generations])
-        if record is None:
-            if retried:
-                for generation in result.generations:
-                    generation.message.response_metadata[MALFORMED_METADATA_KEY] = retried
-            return False
-        if len(retried) >= self.malformed_call_retries:
-            raise malformed_error(model, record, len(retried) + 1)
-        retried.append(record)
-        note_retry(model, record, len(retried), self.malformed_call_retries)
-        return True
-
-    def _reask_malformed_stream(
-        self,
-        final: ChatGenerationChunk,
-        model: str,
-        retried: list[dict[str, Any]],
-        *,
-        yielded: bool,
-    ) -> bool:
-        """`_reask_malformed` for a stream: re-asked only while nothing reached the caller."""
-        record = malformed_finish([final.message.response_metadata])
-        if record is None:
-            if retried:
-                final.message.response_metadata[MALFORMED_METADATA_KEY] = retried
-            return False
-        if yielded or len(retried) >= self.malformed_call_retries:
-            raise malformed_error(model, record, len(retried) + 1)
-        retried.append(record)
-        note_retry(model, record, len(retried), self.malformed_call_retries)
-        return True
-
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -429,12 +391,12 @@ class ChatTokenhotGemini(BaseChatModel):
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
         encoded = _encode(body)
-        retried: list[dict[str, Any]] = []
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
         while True:
             served = ServedTier()
             response = transport.post_json(model, "generateContent", encoded, on_headers=served)
             result = self._result(response, model, body, served)
-            if not self._reask_malformed(result, model, retried):
+            if not guard.reask([g.message.response_metadata for g in result.generations]):
                 return result
 
     async def _agenerate(
@@ -448,14 +410,14 @@ class ChatTokenhotGemini(BaseChatModel):
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body = self._request(messages, stop, kwargs, downloads)
         encoded = _encode(body)
-        retried: list[dict[str, Any]] = []
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
         while True:
             served = ServedTier()
             response = await transport.apost_json(
                 model, "generateContent", encoded, on_headers=served
             )
             result = self._result(response, model, body, served)
-            if not self._reask_malformed(result, model, retried):
+            if not guard.reask([g.message.response_metadata for g in result.generations]):
                 return result
 
     def _stream_setup(
@@ -491,7 +453,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: transport.fetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        retried: list[dict[str, Any]] = []
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
         while True:
             yielded = False
             for event in transport.stream(model, body, on_headers=assembler.served):
@@ -502,7 +464,7 @@ class ChatTokenhotGemini(BaseChatModel):
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
             final = assembler.finish()
-            if not self._reask_malformed_stream(final, model, retried, yielded=yielded):
+            if not guard.reask([final.message.response_metadata], can_reask=not yielded):
                 break
             assembler = assembler.fresh()
         if run_manager:
@@ -519,7 +481,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.transport
         downloads = {url: await transport.afetch(url) for url in download_urls(messages)}
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads)
-        retried: list[dict[str, Any]] = []
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
         while True:
             yielded = False
             events = transport.astream(model, body, on_headers=assembler.served)
@@ -535,7 +497,7 @@ class ChatTokenhotGemini(BaseChatModel):
                 # Closing early (break, cancellation) must release the connection now, not at GC.
                 await events.aclose()  # type: ignore[attr-defined]
             final = assembler.finish()
-            if not self._reask_malformed_stream(final, model, retried, yielded=yielded):
+            if not guard.reask([final.message.response_metadata], can_reask=not yielded):
                 break
             assembler = assembler.fresh()
         if run_manager:

@@ -99,3 +99,21 @@ def test_unchecked_escape_hatch_for_inferred_rules() -> None:
 def test_unknown_family_is_left_to_the_server() -> None:
     llm = ChatTokenhotGemini(model="gemini-next", api_key="k", thinking_level="whatever")
     assert llm.profile is None
+
+
+async def test_inferred_model_streams_blocks_and_sends_its_rules() -> None:
+    """Gemini 3 family: signed blocks in the stream, the level checked and sent (async too)."""
+    with FakeGemini(default=from_sample("stream_signature_on_empty_text_gemini3")) as server:
+        llm = ChatTokenhotGemini(
+            model="gemini-3.5-flash", api_key="k", base_url=server.base_url, thinking_level="low"
+        )
+        chunks = list(llm.stream("hi"))
+        achunks = [c async for c in llm.astream("hi")]
+    for got in (chunks, achunks):
+        assert all(isinstance(c.content, list) for c in got)
+        merged = got[0]
+        for chunk in got[1:]:
+            merged += chunk
+        assert any("signature" in (b.get("extras") or {}) for b in merged.content)
+    for request in server.requests:
+        assert request.json["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "low"}

@@ -265,3 +265,28 @@ def test_long_answers_are_parsed_at_a_bounded_rate() -> None:
     assert 20 < len(out) < len(chunks) // 5
     lengths = [len(o["items"]) for o in out]
     assert lengths == sorted(lengths)
+
+
+def test_function_call_arguments_in_pieces() -> None:
+    """A gateway (or Vertex's partial args) may split a call's arguments over chunks."""
+    from langchain_core.messages.tool import tool_call_chunk
+
+    args = json.dumps(FULL)
+    pieces = [args[:30], args[30:90], args[90:]]
+    chunks = [
+        AIMessageChunk(
+            content="",
+            tool_call_chunks=[
+                tool_call_chunk(name="TopModel" if i == 0 else None, args=piece, id="c1", index=0)
+            ],
+        )
+        for i, piece in enumerate(pieces)
+    ]
+    chunks[-1].response_metadata = {"finish_reason": "STOP"}
+    parser = StructuredOutputParser(source="tool", tool_name="TopModel", pydantic_schema=TopModel)
+    out = list(parser.transform(iter(chunks)))
+    assert len(out) == 4
+    assert [type(o) for o in out] == [TopModel] * 4
+    assert out[0].name == "My Collection" and "pages" not in out[0].model_fields_set
+    assert out[-1] == TopModel.model_validate(FULL)
+    assert isinstance(out[-1].pages[1].items[0], NestedModel)
