@@ -5,8 +5,8 @@ tier served the request in the `x-gemini-service-tier` response header (a priori
 its limit is served at `standard`). Gateways may drop either: new-api's default Gemini DTO drops
 the request field, and forwards response headers on non-stream calls only. So the served tier is
 reported only when the server said it (header, else `usageMetadata.serviceTier`), never guessed
-from what was asked for; and when a tier was asked for and the answer does not say, a one-time
-warning says the tier could not be confirmed.
+from what was asked for; and when the answer does not confirm the tier asked for (it names none,
+or another), a warning says so once per model and outcome.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ServiceTier = Literal["standard", "flex", "priority"]
 SERVICE_TIERS: tuple[str, ...] = ("standard", "flex", "priority")
 SERVICE_TIER_HEADER = "x-gemini-service-tier"
 
-_warned: set[tuple[str, str]] = set()
+_warned: set[tuple[str, str, str | None]] = set()
 _warned_lock = threading.Lock()
 
 
@@ -60,23 +60,34 @@ class ServedTier:
 
 
 def note_served_tier(requested: str | None, served: str | None, model: str) -> None:
-    """Log what the answer says about the tier that was asked for (never raises)."""
-    if requested is None:
+    """Warn, once per model and outcome, when the answer does not confirm the requested tier.
+
+    Either it names no tier, or another one: a priority request over its limit is served at
+    `standard`, and through a gateway that drops `serviceTier` every request is.
+    """
+    if requested is None or served == requested:
         return
+    key = (model, requested, served)
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
     if served is None:
-        key = (model, requested)
-        with _warned_lock:
-            if key in _warned:
-                return
-            _warned.add(key)
         logger.warning(
             "%s: service_tier=%r was requested but the answer does not say which tier served "
-            "it (no %s header, no usageMetadata.serviceTier). A gateway may have dropped the "
-            "field (new-api's default DTO does) or the header (new-api does on streams); the "
-            "request may have run at the standard tier. Warned once per model and tier.",
+            "it (no %s header, no usageMetadata.serviceTier); a gateway may have dropped the "
+            "field (new-api's default DTO does), and then the standard tier served it. Warned "
+            "once per model and tier.",
             model,
             requested,
             SERVICE_TIER_HEADER,
         )
-    elif served != requested:
-        logger.info("%s: service_tier=%r was served at %r", model, requested, served)
+    else:
+        logger.warning(
+            "%s: service_tier=%r was requested but %r served it (response_metadata"
+            "['service_tier']): over the tier's limit, or a gateway dropped the field "
+            "(new-api's default DTO does). Warned once per model and outcome.",
+            model,
+            requested,
+            served,
+        )

@@ -153,3 +153,27 @@ def test_no_warning_when_no_tier_was_asked_for(
         msg = llm_for(server).invoke("hi")
     assert "service_tier" not in msg.response_metadata
     assert not [r for r in caplog.records if "service_tier" in r.getMessage()]
+
+
+def test_a_dropped_field_shows_as_standard_and_warns_once(
+    server: FakeGemini, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through a gateway that drops serviceTier, Google serves (and reports) standard."""
+    server.default = from_sample("cached_content_usage")  # recorded usageMetadata.serviceTier
+    llm = llm_for(server, service_tier="flex")
+    with caplog.at_level(logging.WARNING, logger="langchain_tokenhot._service_tier"):
+        first = llm.invoke("hi")
+        llm.invoke("hi")
+    assert first.response_metadata["service_tier"] == "standard"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "service_tier='flex' was requested but 'standard' served it" in warnings[0]
+
+
+def test_the_tier_asked_for_is_confirmed_silently(
+    server: FakeGemini, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.default = text_reply({"x-gemini-service-tier": "priority"})
+    with caplog.at_level(logging.WARNING, logger="langchain_tokenhot._service_tier"):
+        llm_for(server, service_tier="priority").invoke("hi")
+    assert caplog.records == []
