@@ -464,7 +464,7 @@ def _model_block_part(
     elif block_type in _SERVER_TOOL_BLOCK_TYPES and (server_part := server_tool_part(block)):
         # Gemini 3 combined tools: echoed verbatim, signature included (even for a message
         # of unknown provenance: the block carries Gemini's own toolType).
-        return None if gemini_only else server_part  # type: ignore[return-value]
+        return None if gemini_only else _raw_part(server_part, where)
     elif block_type == "executable_code" or (
         block_type == "server_tool_call" and block.get("name") == "code_interpreter"
     ):

@@ -344,3 +344,15 @@ def test_records_present_or_not_asked_for_no_warning(
         server.default = from_sample("grounding_google_search")
         llm_for(server).bind_tools([{"google_search": {}}]).invoke("hi")  # not asked for
     assert caplog.records == []
+
+
+def test_a_hand_built_record_that_is_not_json_is_refused() -> None:
+    from langchain_core.messages import HumanMessage
+
+    from langchain_tokenhot import UnsupportedContentError
+    from langchain_tokenhot._messages import convert_messages
+
+    block = {**EXPECTED_CALL, "args": {"when": object()}}
+    message = AIMessage(content=[block], response_metadata={"model_provider": "google_genai"})
+    with pytest.raises(UnsupportedContentError, match="JSON"):
+        convert_messages([HumanMessage("hi"), message], model=MODEL)
