@@ -181,6 +181,57 @@ class TokenhotResponseError(TokenhotError, ModelAPIError):
     is_retryable = False
 
 
+class TokenhotMalformedFunctionCallError(TokenhotResponseError):
+    """Gemini ended its turn with a function call it could not produce.
+
+    Raised for `finishReason` `MALFORMED_FUNCTION_CALL` (the model wrote a call that does not
+    parse) or `UNEXPECTED_TOOL_CALL` (a call of an undeclared function, or while calling is
+    off), once `malformed_call_retries` re-asks are used up, instead of an empty answer that
+    would end an agent loop without a word.
+
+    Attributes:
+        finish_reason: `"MALFORMED_FUNCTION_CALL"` or `"UNEXPECTED_TOOL_CALL"` (also `status`).
+        finish_message: Gemini's `finishMessage` (usually the unparsable call), or None.
+        attempts: how many requests were made (1 + the re-asks).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        finish_reason: str | None = None,
+        finish_message: str | None = None,
+        attempts: int = 1,
+        model: str | None = None,
+    ) -> None:
+        self.finish_reason = finish_reason
+        self.finish_message = finish_message
+        self.attempts = attempts
+        super().__init__(message, status_code=200, status=finish_reason, model=model)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_malformed,
+            (self.message, self.finish_reason, self.finish_message, self.attempts, self.model),
+        )
+
+
+def _rebuild_malformed(
+    message: str,
+    finish_reason: str | None,
+    finish_message: str | None,
+    attempts: int,
+    model: str | None,
+) -> TokenhotMalformedFunctionCallError:
+    return TokenhotMalformedFunctionCallError(
+        message,
+        finish_reason=finish_reason,
+        finish_message=finish_message,
+        attempts=attempts,
+        model=model,
+    )
+
+
 class TokenhotTimeoutError(TokenhotError, ModelTimeoutError):
     """No (complete) answer within `timeout` seconds. Retried; raised once retries are used up."""
 

@@ -46,6 +46,7 @@ from langchain_core.messages import (
 
 from ._exceptions import ToolConversionError, UnsupportedContentError
 from ._media import MEDIA_BLOCK_TYPES, Downloaded, media_block_to_part, urls_to_download
+from ._tools import server_tool_part
 from ._wire import Content, Part, Role, SystemInstruction
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ _REASONING_BLOCK_TYPES = frozenset({"thinking", "reasoning"})
 # Blocks in an AI message that stand for its tool calls; `tool_calls` is authoritative.
 _TOOL_CALL_BLOCK_TYPES = frozenset({"tool_call", "tool_use", "function_call", "tool_call_chunk"})
 # Blocks with nothing to replay (citations live on text; refusals are metadata).
+_SERVER_TOOL_BLOCK_TYPES = frozenset({"server_tool_call", "server_tool_result"})
 _SKIPPED_AI_BLOCK_TYPES = frozenset({"refusal", "invalid_tool_call", "function_call_signature"})
 
 
@@ -517,6 +519,10 @@ def _model_block_part(
                 "Dropping %s block %s from another provider's message", block_type, where
             )
             return None
+    elif block_type in _SERVER_TOOL_BLOCK_TYPES and (server_part := server_tool_part(block)):
+        # Gemini 3 combined tools: echoed verbatim, signature included (even for a message
+        # of unknown provenance: the block carries Gemini's own toolType).
+        return None if gemini_only else _raw_part(server_part, where)
     elif block_type == "executable_code" or (
         block_type == "server_tool_call" and block.get("name") == "code_interpreter"
     ):

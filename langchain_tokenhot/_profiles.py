@@ -1,13 +1,17 @@
 """Capabilities of every model Tokenhot serves: LangChain profiles and thinking rules.
 
 Figures come from Google's model pages (context window, output limit, modalities) and the
-thinking rules verified in the project's wire-format reference §3.5 and §10. A model not listed
-here (a new release) gets no profile and no client-side thinking checks: the server decides.
+thinking rules verified in the project's wire-format reference §3.5 and §10. Both the preview
+ids Tokenhot lists and their GA ids are in the table. An id that is not (a new release such as
+`gemini-3.5-flash`) is matched to its family (generation, size, image/TTS) and gets the nearest
+listed model's rules and a profile marked `status: "inferred"`; an id no family fits gets none,
+and then the server decides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from langchain_core.language_models.model_profile import ModelProfile
 
@@ -87,6 +91,14 @@ PROFILES: dict[str, ModelProfile] = {
         "reasoning_effort_levels": ["minimal", "low", "medium", "high"],
         "reasoning_effort_default": "high",
     },
+    "gemini-3-flash": {
+        "name": "Gemini 3 Flash",
+        **_LONG_CONTEXT,
+        **_CHAT_INPUTS,
+        **_CHAT_OUTPUTS,
+        "reasoning_effort_levels": ["minimal", "low", "medium", "high"],
+        "reasoning_effort_default": "high",
+    },
     "gemini-3.1-pro": {
         "name": "Gemini 3.1 Pro",
         **_LONG_CONTEXT,
@@ -118,8 +130,24 @@ PROFILES: dict[str, ModelProfile] = {
         "reasoning_output": True,
         "reasoning_effort_levels": ["low", "high"],
     },
+    "gemini-3-pro-image": {
+        "name": "Gemini 3 Pro Image",
+        "max_input_tokens": 65_536,
+        "max_output_tokens": 32_768,
+        **_IMAGE_MODEL,
+        "reasoning_output": True,
+        "reasoning_effort_levels": ["low", "high"],
+    },
     "gemini-3.1-flash-image-preview": {
         "name": "Gemini 3.1 Flash Image (preview)",
+        "max_input_tokens": 65_536,
+        "max_output_tokens": 32_768,
+        **_IMAGE_MODEL,
+        "reasoning_output": True,
+        "reasoning_effort_levels": ["minimal", "high"],
+    },
+    "gemini-3.1-flash-image": {
+        "name": "Gemini 3.1 Flash Image",
         "max_input_tokens": 65_536,
         "max_output_tokens": 32_768,
         **_IMAGE_MODEL,
@@ -141,6 +169,8 @@ class ThinkingRules:
     """Accepted `thinkingBudget` range besides -1 (dynamic); None: budgets not accepted."""
     thinks: bool = True
     """False for models that reject any `thinkingConfig`."""
+    inferred: bool = False
+    """True when the rules come from the model's family (an id not in the table)."""
 
 
 THINKING_RULES: dict[str, ThinkingRules] = {
@@ -149,11 +179,16 @@ THINKING_RULES: dict[str, ThinkingRules] = {
     "gemini-3-flash-preview": ThinkingRules(
         levels=("minimal", "low", "medium", "high"), budget=(0, 32_768)
     ),
+    "gemini-3-flash": ThinkingRules(
+        levels=("minimal", "low", "medium", "high"), budget=(0, 32_768)
+    ),
     "gemini-3.1-pro": ThinkingRules(levels=("low", "medium", "high"), budget=(128, 32_768)),
     "gemini-3.1-pro-preview": ThinkingRules(levels=("low", "medium", "high"), budget=(128, 32_768)),
     "gemini-2.5-flash-image": ThinkingRules(thinks=False),
     "gemini-3-pro-image-preview": ThinkingRules(levels=("low", "high")),
+    "gemini-3-pro-image": ThinkingRules(levels=("low", "high")),
     "gemini-3.1-flash-image-preview": ThinkingRules(levels=("minimal", "high")),
+    "gemini-3.1-flash-image": ThinkingRules(levels=("minimal", "high")),
     "gemini-2.5-flash-preview-tts": ThinkingRules(thinks=False),
     "gemini-2.5-pro-preview-tts": ThinkingRules(thinks=False),
 }
@@ -164,9 +199,84 @@ def base_model_id(model: str) -> str:
     return model.removeprefix("models/")
 
 
+# gemini-<major>[.<minor>]-<size>[-lite][-image][-preview-tts|-tts][-preview][-<date>...]
+_FAMILY_RE = re.compile(
+    r"^gemini-(?P<major>\d+)(?:\.(?P<minor>\d+))?-(?P<size>flash|pro)(?P<lite>-lite)?"
+    r"(?P<image>-image)?(?:-preview)?(?P<tts>-tts)?(?:-[\w.-]+)?$"
+)
+# (generation >= 3, size, kind) → the listed model whose rules a new id of that family gets.
+_FAMILY_TEMPLATES: dict[tuple[bool, str, str], str] = {
+    (True, "flash", "chat"): "gemini-3-flash",
+    (True, "pro", "chat"): "gemini-3.1-pro",
+    (True, "flash", "image"): "gemini-3.1-flash-image",
+    (True, "pro", "image"): "gemini-3-pro-image",
+    (False, "flash", "chat"): "gemini-2.5-flash",
+    (False, "pro", "chat"): "gemini-2.5-pro",
+    (False, "flash", "image"): "gemini-2.5-flash-image",
+    (False, "flash", "tts"): "gemini-2.5-flash-preview-tts",
+    (False, "pro", "tts"): "gemini-2.5-pro-preview-tts",
+}
+
+
+def generation(model: str) -> tuple[int, int] | None:
+    """`gemini-3.1-pro` → (3, 1); None for an id outside the Gemini naming scheme."""
+    match = _FAMILY_RE.match(base_model_id(model))
+    if match is None:
+        return None
+    return int(match["major"]), int(match["minor"] or 0)
+
+
+def family_template(model: str) -> str | None:
+    """The listed model whose rules `model` follows: itself if listed, else its family's."""
+    model_id = base_model_id(model)
+    if model_id in PROFILES:
+        return model_id
+    match = _FAMILY_RE.match(model_id)
+    if match is None or int(match["major"]) < 2 or match["lite"]:
+        # Flash-Lite has its own thinking ranges, and pre-2.5 models their own rules: guessing
+        # would reject valid requests, so the server decides.
+        return None
+    if (int(match["major"]), int(match["minor"] or 0)) < (2, 5):
+        return None
+    kind = "tts" if match["tts"] else "image" if match["image"] else "chat"
+    return _FAMILY_TEMPLATES.get((int(match["major"]) >= 3, match["size"], kind))
+
+
 def profile_for(model: str) -> ModelProfile | None:
-    profile = PROFILES.get(base_model_id(model))
-    return dict(profile) if profile is not None else None  # type: ignore[return-value]
+    """The LangChain profile of `model`; an id not in the table gets its family's profile,
+    marked `status: "inferred"` and named after the model it was inferred from."""
+    model_id = base_model_id(model)
+    profile = PROFILES.get(model_id)
+    if profile is not None:
+        return dict(profile)  # type: ignore[return-value]
+    template = family_template(model_id)
+    if template is None:
+        return None
+    inferred: ModelProfile = dict(PROFILES[template])  # type: ignore[assignment]
+    inferred["name"] = f"{model_id} (inferred from {template})"
+    inferred["status"] = "inferred"
+    return inferred
+
+
+def thinking_rules_for(model: str) -> ThinkingRules | None:
+    """The thinking rules of `model` (its family's for an id not in the table), or None."""
+    template = family_template(model)
+    if template is None:
+        return None
+    rules = THINKING_RULES[template]
+    return rules if template == base_model_id(model) else replace(rules, inferred=True)
+
+
+def supports_combined_tools(model: str) -> bool:
+    """Whether built-in and function tools may share a request (Gemini 3 text models)."""
+    template = family_template(model)
+    gen = generation(model)
+    return (
+        gen is not None
+        and gen >= (3, 0)
+        and template is not None
+        and bool(PROFILES[template].get("tool_calling"))
+    )
 
 
 def is_tts_model(model: str) -> bool:

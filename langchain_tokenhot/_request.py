@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ._exceptions import InvalidOptionError
-from ._profiles import THINKING_RULES, base_model_id, is_tts_model
+from ._profiles import ThinkingRules, base_model_id, is_tts_model, thinking_rules_for
 
 # LangChain-style option name → generationConfig field.
 GENERATION_FIELDS: dict[str, str] = {
@@ -80,6 +80,12 @@ def media_resolution(value: Any) -> str:
         key = value.strip().lower().replace("-", "_").removeprefix("media_resolution_")
         if key in MEDIA_RESOLUTIONS:
             return MEDIA_RESOLUTIONS[key]
+        if key == "ultra_high":
+            raise InvalidOptionError(
+                "media_resolution",
+                "media_resolution='ultra_high' exists only per part: put media_resolution="
+                "'ultra_high' on the image or video content block instead (Gemini 3).",
+            )
     raise InvalidOptionError(
         "media_resolution",
         f"media_resolution={value!r} is not one of 'low', 'medium', 'high' (or the full "
@@ -114,7 +120,7 @@ def thinking_config(
     if thinking_level is None and thinking_budget is None and include_thoughts is None:
         return None
     model_id = base_model_id(model)
-    rules = THINKING_RULES.get(model_id)
+    rules = thinking_rules_for(model_id)
     if thinking_level is not None and thinking_budget is not None:
         raise InvalidOptionError(
             "thinking_level",
@@ -145,7 +151,7 @@ def thinking_config(
             raise InvalidOptionError(
                 "thinking_level",
                 f"{model_id} does not accept thinking_level={thinking_level!r}; choose one of "
-                f"{', '.join(rules.levels)}.",
+                f"{', '.join(rules.levels)}.{_inferred_note(rules, model_id)}",
             )
         config["thinkingLevel"] = level
     if thinking_budget is not None:
@@ -165,12 +171,21 @@ def thinking_config(
                 raise InvalidOptionError(
                     "thinking_budget",
                     f"{model_id} accepts thinking_budget from {low} to {high} (or -1 for "
-                    f"dynamic); got {thinking_budget}.",
+                    f"dynamic); got {thinking_budget}.{_inferred_note(rules, model_id)}",
                 )
         config["thinkingBudget"] = thinking_budget
     if include_thoughts is not None:
         config["includeThoughts"] = bool(include_thoughts)
     return config
+
+
+def _inferred_note(rules: ThinkingRules, model_id: str) -> str:
+    if not rules.inferred:
+        return ""
+    return (
+        f" ({model_id} is not in the model table: these rules are its family's. If the server "
+        "takes the value, send it unchecked with model_kwargs={'thinkingConfig': {...}}.)"
+    )
 
 
 def safety_settings(settings: Any) -> list[dict[str, Any]] | None:

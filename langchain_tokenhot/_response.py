@@ -11,7 +11,10 @@ two packages:
 * `functionCall` → `tool_calls` (args exactly as sent), signatures in
   `additional_kwargs["__gemini_function_call_thought_signatures__"]`;
 * images → `image_url` blocks with a data URL; audio → WAV bytes in `additional_kwargs["audio"]`;
-* code execution → `executable_code` / `code_execution_result` blocks.
+* code execution → `executable_code` / `code_execution_result` blocks;
+* server-side tool invocations (`toolCall` / `toolResponse`, Gemini 3 combined tools) →
+  standard `server_tool_call` / `server_tool_result` blocks, `toolType` and signature in
+  `extras` so the turn replays verbatim.
 
 Shapes that carry no answer (blocked prompt, `content: {}`, no `parts`) never raise here: the
 message comes back empty with metadata that says why, and a warning is logged.
@@ -31,6 +34,7 @@ from langchain_core.messages.tool import ToolCall
 
 from ._exceptions import TokenhotResponseError
 from ._messages import FUNCTION_CALL_SIGNATURES_KEY, GENERATED_TOOL_CALL_ID_PREFIX
+from ._tools import server_tool_call_block, server_tool_result_block
 from ._wire import Candidate, GenerateContentResponse, Part
 from ._wire import UsageMetadata as WireUsage
 from .audio import parse_pcm_mime, pcm_to_wav
@@ -200,6 +204,12 @@ def parse_parts(parts: list[Part], parsed: ParsedParts | None = None) -> ParsedP
                 block["mime_type"] = file_data["mimeType"]
             out.blocks.append(block)
             out.plain = False
+        elif isinstance(server_call := part.get("toolCall"), dict):
+            out.blocks.append(server_tool_call_block(server_call, sig))
+            out.plain = False
+        elif isinstance(server_result := part.get("toolResponse"), dict):
+            out.blocks.append(server_tool_result_block(server_result, sig))
+            out.plain = False
         else:
             # A part kind we do not know yet (the API grows): keep it verbatim so it can be
             # replayed on the next turn instead of being lost.
@@ -291,12 +301,20 @@ def candidate_metadata(candidate: Candidate, text: str | None = None) -> dict[st
     return meta
 
 
-def response_metadata(response: GenerateContentResponse, requested_model: str) -> dict[str, Any]:
-    """Metadata shared by every candidate of a response."""
+def response_metadata(
+    response: GenerateContentResponse, requested_model: str, service_tier: str | None = None
+) -> dict[str, Any]:
+    """Metadata shared by every candidate of a response.
+
+    `service_tier` is the tier that served the call as the server reported it (None: it did
+    not say, and then the key is absent rather than guessed).
+    """
     meta: dict[str, Any] = {
         "model_name": response.get("modelVersion") or requested_model,
         "model_provider": MODEL_PROVIDER,
     }
+    if service_tier is not None:
+        meta["service_tier"] = service_tier
     if feedback := response.get("promptFeedback"):
         meta["prompt_feedback"] = snake_keys(feedback)
     if response_id := response.get("responseId"):
@@ -384,7 +402,7 @@ def malformed(exc: Exception, model: str) -> TokenhotResponseError:
 
 
 def messages_from_response(
-    response: GenerateContentResponse, requested_model: str
+    response: GenerateContentResponse, requested_model: str, *, service_tier: str | None = None
 ) -> list[tuple[AIMessage, dict[str, Any]]]:
     """One `(AIMessage, generation_info)` per candidate (one empty message if none).
 
@@ -392,15 +410,15 @@ def messages_from_response(
         TokenhotResponseError: the body does not have the documented shape.
     """
     try:
-        return _messages_from_response(response, requested_model)
+        return _messages_from_response(response, requested_model, service_tier)
     except _MALFORMED as exc:
         raise malformed(exc, requested_model) from None
 
 
 def _messages_from_response(
-    response: GenerateContentResponse, requested_model: str
+    response: GenerateContentResponse, requested_model: str, service_tier: str | None
 ) -> list[tuple[AIMessage, dict[str, Any]]]:
-    shared = response_metadata(response, requested_model)
+    shared = response_metadata(response, requested_model, service_tier)
     usage = usage_from_wire(response.get("usageMetadata"))
     response_id = response.get("responseId")
     candidates = response.get("candidates")

@@ -40,6 +40,8 @@ from ._response import (
     usage_from_wire,
     warn_if_empty,
 )
+from ._service_tier import ServedTier, note_served_tier
+from ._tools import has_server_tool_blocks, note_missing_server_records
 
 logger = logging.getLogger(__name__)
 
@@ -69,20 +71,36 @@ class StreamAssembler:
         "_block_signed",
         "_blocked",
         "_candidate_meta",
+        "_expects_server_records",
         "_grounding",
         "_model",
         "_model_version",
         "_prompt_feedback",
+        "_requested_tier",
         "_response_id",
         "_saw_output",
+        "_saw_server_records",
         "_tool_index",
         "_usage",
         "blocks_mode",
+        "served",
     )
 
-    def __init__(self, model: str, *, blocks_mode: bool) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        blocks_mode: bool,
+        requested_tier: str | None = None,
+        expects_server_records: bool = False,
+    ) -> None:
         self._model = model
+        self._expects_server_records = expects_server_records
+        self._saw_server_records = False
         self.blocks_mode = blocks_mode
+        self._requested_tier = requested_tier
+        self.served = ServedTier()
+        """Pass to the transport as `on_headers`: the served tier lands on the last chunk."""
         self._block_index = -1
         self._block_kind: str | None = None
         self._block_signed = False
@@ -97,6 +115,15 @@ class StreamAssembler:
         self._answer: list[str] = []
         self._grounding: dict[str, Any] | None = None
         self._saw_output = False
+
+    def fresh(self) -> StreamAssembler:
+        """A new assembler for the same request (a re-asked stream starts over)."""
+        return StreamAssembler(
+            self._model,
+            blocks_mode=self.blocks_mode,
+            requested_tier=self._requested_tier,
+            expects_server_records=self._expects_server_records,
+        )
 
     def _index_for(self, kind: str, *, signed: bool) -> int:
         # Deltas of the same kind continue the open block; a second signature would have to
@@ -182,6 +209,8 @@ class StreamAssembler:
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:
         self._answer.extend(b["text"] for b in parsed.blocks if b["type"] == "text")
+        if not self._saw_server_records and has_server_tool_blocks(parsed.blocks):
+            self._saw_server_records = True
         if parsed.audio:
             self._audio.extend(parsed.audio)
             self._saw_output = True
@@ -252,6 +281,10 @@ class StreamAssembler:
             meta["prompt_feedback"] = snake_keys(self._prompt_feedback)
         if self._response_id:
             meta["response_id"] = self._response_id
+        tier = self.served.value(self._usage)
+        note_served_tier(self._requested_tier, tier, self._model)
+        if tier is not None:
+            meta["service_tier"] = tier
         if self._blocked is not None:
             meta.update(self._blocked)
         elif "finish_reason" not in self._candidate_meta:
@@ -267,6 +300,8 @@ class StreamAssembler:
             meta["grounding_metadata"] = snake_keys(
                 grounding_char_offsets(self._grounding, "".join(self._answer))
             )
+        if self._expects_server_records:
+            note_missing_server_records(self._model, meta, has_records=self._saw_server_records)
         additional_kwargs: dict[str, Any] = {}
         if self._audio:
             additional_kwargs["audio"] = audio_wav(self._audio)

@@ -9,6 +9,7 @@ enums and recursive models reach the model intact.
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -21,6 +22,8 @@ from pydantic.v1 import BaseModel as BaseModelV1
 from typing_extensions import is_typeddict
 
 from ._exceptions import ToolConversionError
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ToolConversionError",
@@ -637,3 +640,188 @@ def json_schema_for_output(schema: Any) -> dict[str, Any]:
         raise ToolConversionError(msg)
     cleaned, _ = _clean_schema(raw)
     return cleaned
+
+
+# --------------------------------------------------------------------------- combined tools
+
+SERVER_SIDE_INVOCATIONS = "includeServerSideToolInvocations"
+
+# Built-in tools the model runs itself; `computerUse` is left out because its actions are
+# executed by the caller, like function calls.
+_SERVER_SIDE_TOOLS = frozenset(
+    {
+        "googleSearch",
+        "googleSearchRetrieval",
+        "codeExecution",
+        "urlContext",
+        "googleMaps",
+        "fileSearch",
+    }
+)
+
+
+def builtin_kinds(tools_array: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The server-side built-in tool kinds (camelCase) bound in a ``tools`` array."""
+    return [
+        _camel(str(key))
+        for entry in tools_array
+        for key in entry
+        if _camel(str(key)) in _SERVER_SIDE_TOOLS
+    ]
+
+
+def combine_tool_kinds(
+    tools_array: Sequence[Mapping[str, Any]],
+    tool_config: Mapping[str, Any] | None,
+    *,
+    model: str,
+    supported: bool,
+) -> dict[str, Any] | None:
+    """The ``toolConfig`` for a request, with server-side invocations turned on when built-in
+    tools sit next to function declarations (Gemini 3's "combined tools").
+
+    Returns ``tool_config`` unchanged when the request does not combine the two kinds. An
+    explicit ``includeServerSideToolInvocations`` from the caller is kept as given.
+
+    Raises:
+        ToolConversionError: the model cannot combine the two kinds (the server would answer
+            400), named with the fix.
+    """
+    kinds = builtin_kinds(tools_array)
+    if not kinds or not function_names([dict(entry) for entry in tools_array]):
+        return dict(tool_config) if tool_config else None
+    if not supported:
+        msg = (
+            f"{model} cannot combine built-in tools ({', '.join(kinds)}) with function tools in "
+            "one request; only Gemini 3 models can. Use a Gemini 3 model (e.g. "
+            "gemini-3-flash-preview), or bind the built-in tools and the functions in separate "
+            "calls."
+        )
+        raise ToolConversionError(msg)
+    config = dict(tool_config or {})
+    config.setdefault(SERVER_SIDE_INVOCATIONS, True)
+    return config
+
+
+# Metadata that shows a built-in tool ran (search and maps ground the answer, url_context
+# reports the pages it read).
+_BUILTIN_USE_METADATA = ("grounding_metadata", "url_context_metadata")
+_warned_missing_records: set[str] = set()
+
+
+def note_missing_server_records(
+    model: str, metadata: Mapping[str, Any], *, has_records: bool
+) -> None:
+    """Warn (once per model) when built-in tools ran but no invocation records came back.
+
+    Only called when the request asked for them (`includeServerSideToolInvocations`): their
+    absence means the field was dropped on the way, and on replay Gemini will not see what it
+    ran.
+    """
+    if has_records or model in _warned_missing_records:
+        return
+    if not any(metadata.get(key) for key in _BUILTIN_USE_METADATA):
+        return
+    _warned_missing_records.add(model)
+    logger.warning(
+        "%s: built-in tools ran but no toolCall/toolResponse records came back, although "
+        "toolConfig.includeServerSideToolInvocations was sent; a gateway probably dropped it. "
+        "The answer stands, but a replayed history will not show Gemini what it ran. "
+        "Warned once per model.",
+        model,
+    )
+
+
+def has_server_tool_blocks(content: Any) -> bool:
+    return isinstance(content, list) and any(
+        isinstance(block, Mapping) and block.get("type") == "server_tool_call" for block in content
+    )
+
+
+# Gemini's ToolType enum → the tool name a LangChain `server_tool_call` block carries (the key
+# the tool is bound with); unknown future types become their lower-case name.
+_TOOL_TYPE_NAMES = {
+    "GOOGLE_SEARCH_WEB": "google_search",
+    "GOOGLE_SEARCH_IMAGE": "google_image_search",
+    "URL_CONTEXT": "url_context",
+    "GOOGLE_MAPS": "google_maps",
+    "FILE_SEARCH": "file_search",
+}
+
+
+def server_tool_name(tool_type: Any) -> str:
+    """A readable tool name for a ``toolType`` (``GOOGLE_SEARCH_WEB`` → ``google_search``)."""
+    text = str(tool_type or "TOOL_TYPE_UNSPECIFIED")
+    return _TOOL_TYPE_NAMES.get(text, text.lower())
+
+
+def _wire_extras(
+    record: Mapping[str, Any], payload_key: str, signature: str | None
+) -> dict[str, Any]:
+    # `wire` is the record minus its payload (args / response), so replay can rebuild it key
+    # for key, including fields this version does not know.
+    extras: dict[str, Any] = {
+        "tool_type": record.get("toolType"),
+        "wire": {k: _copy_json(v) for k, v in record.items() if k != payload_key},
+    }
+    if payload_key not in record:
+        extras["no_payload"] = True
+    if signature:
+        extras["signature"] = signature
+    return extras
+
+
+def server_tool_call_block(call: Mapping[str, Any], signature: str | None) -> dict[str, Any]:
+    """A ``toolCall`` part as LangChain's standard ``server_tool_call`` block.
+
+    ``extras`` keep what replay needs byte for byte: the record's other fields (``wire``,
+    ``toolType`` among them) and the part's signature.
+    """
+    args = call.get("args")
+    return {
+        "type": "server_tool_call",
+        "id": str(call.get("id") or ""),
+        "name": server_tool_name(call.get("toolType")),
+        "args": _copy_json(args) if isinstance(args, Mapping) else {},
+        "extras": _wire_extras(call, "args", signature),
+    }
+
+
+def server_tool_result_block(result: Mapping[str, Any], signature: str | None) -> dict[str, Any]:
+    """A ``toolResponse`` part as LangChain's standard ``server_tool_result`` block."""
+    extras = _wire_extras(result, "response", signature)
+    extras["name"] = server_tool_name(result.get("toolType"))
+    return {
+        "type": "server_tool_result",
+        "tool_call_id": str(result.get("id") or ""),
+        "status": "success",
+        "output": _copy_json(result.get("response", {})),
+        "extras": extras,
+    }
+
+
+def server_tool_part(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``toolCall`` / ``toolResponse`` part a block from Gemini came from, for replay.
+
+    None for server-tool blocks that did not come from a Gemini ``toolCall``/``toolResponse``
+    (code execution has its own parts; blocks from other providers carry no ``wire`` record).
+    """
+    extras = block.get("extras")
+    wire = extras.get("wire") if isinstance(extras, Mapping) else None
+    if not isinstance(wire, Mapping):
+        return None
+    assert isinstance(extras, Mapping)
+    record: dict[str, Any] = _copy_json(wire)
+    block_type = block.get("type")
+    if block_type == "server_tool_call":
+        key, payload_key, value = "toolCall", "args", block.get("args")
+    elif block_type == "server_tool_result":
+        key, payload_key, value = "toolResponse", "response", block.get("output")
+    else:
+        return None
+    if not extras.get("no_payload"):
+        record[payload_key] = _copy_json(value if value is not None else {})
+    part: dict[str, Any] = {key: record}
+    if signature := extras.get("signature"):
+        part["thoughtSignature"] = signature
+    return part

@@ -33,7 +33,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
 import httpx
@@ -114,6 +114,10 @@ def _json_body(response_bytes: bytes, *, model: str | None, secret: str | None =
 # watchdog thread (the blocked read then fails at once). A stream's deadline covers the
 # attempt up to its first event; after that only the per-read timeout applies, since a long
 # answer legitimately streams for longer than `timeout`.
+
+
+OnHeaders = Callable[[Mapping[str, str]], None]
+"""Called once with the headers of the successful response (service tier, for one)."""
 
 
 class _DeadlineExceededError(Exception):
@@ -274,8 +278,8 @@ class _AsyncExchange:
 
     `streaming=False`: the task's result is `(status, headers, body)`. `streaming=True`: items
     go through a small queue: `("status", code, headers, body)` for a non-2xx answer, then or
-    instead `("chunk", bytes)`..., and finally `("end",)` once the response is closed, or
-    `("error", httpx.HTTPError)`.
+    instead `("headers", headers)`, `("chunk", bytes)`..., and finally `("end",)` once the
+    response is closed, or `("error", httpx.HTTPError)`.
     """
 
     __slots__ = ("_abandoned", "_at_own_await", "_phase", "_queue", "task")
@@ -324,6 +328,7 @@ class _AsyncExchange:
                     body = await response.aread()
                     await self._put(("status", response.status_code, response.headers, body))
                 else:
+                    await self._put(("headers", response.headers))
                     async for chunk in response.aiter_bytes():
                         await self._put(("chunk", chunk))
             await self._put(("end",))
@@ -459,7 +464,9 @@ class Transport:
 
     # -- one-shot JSON -------------------------------------------------------------------------
 
-    def post_json(self, model: str, method: str, body: bytes) -> Any:
+    def post_json(
+        self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
+    ) -> Any:
         url = self.url(model, method)
         attempt = 0
         while True:
@@ -482,6 +489,8 @@ class Transport:
                 error = deadline_error(self.deadline, model=model)
             else:
                 if response.status_code < 300:
+                    if on_headers is not None:
+                        on_headers(response.headers)
                     return _json_body(content, model=model, secret=self._secret)
                 error = self._error(response.status_code, response.headers, content, model)
             finally:
@@ -489,7 +498,9 @@ class Transport:
             attempt = self._before_retry(attempt, error, model)
             time.sleep(backoff_delay(attempt - 1, error))
 
-    async def apost_json(self, model: str, method: str, body: bytes) -> Any:
+    async def apost_json(
+        self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
+    ) -> Any:
         url = self.url(model, method)
         attempt = 0
         while True:
@@ -509,6 +520,8 @@ class Transport:
                 error = deadline_error(self.deadline, model=model)
             else:
                 if status < 300:
+                    if on_headers is not None:
+                        on_headers(headers)
                     return _json_body(content, model=model, secret=self._secret)
                 error = self._error(status, headers, content, model)
             attempt = self._before_retry(attempt, error, model)
@@ -581,7 +594,9 @@ class Transport:
 
     # -- SSE streams ---------------------------------------------------------------------------
 
-    def stream(self, model: str, body: bytes) -> Iterator[dict[str, Any]]:
+    def stream(
+        self, model: str, body: bytes, *, on_headers: OnHeaders | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Yield each event of `:streamGenerateContent?alt=sse` as parsed JSON.
 
         Retries only while nothing has been yielded; closing the generator closes the response
@@ -607,6 +622,8 @@ class Transport:
                         content = _read_sync(response, deadline)
                         error = self._error(response.status_code, response.headers, content, model)
                     else:
+                        if on_headers is not None:
+                            on_headers(response.headers)
                         decoder = StreamDecoder()
                         for chunk in response.iter_bytes():
                             deadline.check()
@@ -640,7 +657,9 @@ class Transport:
             attempt = self._before_retry(attempt, error, model)
             time.sleep(backoff_delay(attempt - 1, error))
 
-    async def astream(self, model: str, body: bytes) -> AsyncIterator[dict[str, Any]]:
+    async def astream(
+        self, model: str, body: bytes, *, on_headers: OnHeaders | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         url = self.url(model, "streamGenerateContent") + "?alt=sse"
         attempt = 0
         while True:
@@ -668,6 +687,9 @@ class Transport:
                             event = self._event(data, model, first=not yielded)
                             yielded = True
                             yield event
+                    elif kind == "headers":
+                        if on_headers is not None:
+                            on_headers(item[1])
                     elif kind == "end":
                         for data in decoder.flush():
                             event = self._event(data, model, final=True, first=not yielded)

@@ -120,3 +120,4 @@ class GenerateContentRequest(TypedDict, total=False):
     safetySettings: list[dict[str, str]]
     generationConfig: dict[str, Any]
     cachedContent: str
+    serviceTier: str

@@ -20,23 +20,18 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -48,6 +43,7 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from ._cache import omit_cache_held_fields
 from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token
 from ._download import MediaURLPolicy
 from ._exceptions import (
@@ -55,9 +51,10 @@ from ._exceptions import (
     ToolConversionError,
     UnknownOptionError,
 )
+from ._malformed import MalformedCallGuard
 from ._media import Downloaded
 from ._messages import convert_messages, download_urls
-from ._profiles import profile_for
+from ._profiles import profile_for, supports_combined_tools
 from ._request import (
     GENERATION_FIELDS,
     NESTED_CONFIG_OPTIONS,
@@ -68,10 +65,22 @@ from ._request import (
     normalize_model,
     safety_settings,
 )
+from ._resolution import check_media_resolution
 from ._response import check_shape, messages_from_response
+from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
+from ._structured import StructuredOutputParser
 from ._token_count import approximate_tokens, count_from_response, count_tokens_body
-from ._tools import convert_tools, function_names, json_schema_for_output, tool_choice_to_config
+from ._tools import (
+    SERVER_SIDE_INVOCATIONS,
+    combine_tool_kinds,
+    convert_tools,
+    function_names,
+    has_server_tool_blocks,
+    json_schema_for_output,
+    note_missing_server_records,
+    tool_choice_to_config,
+)
 from ._transport import Transport, normalize_base_url
 from ._version import __version__
 from ._wire import GenerateContentRequest
@@ -90,6 +99,7 @@ _CALL_KEYS = frozenset(
         "generation_config",
         "safety_settings",
         "cached_content",
+        "service_tier",
         "response_format",
         "stream",
         "strict",
@@ -117,6 +127,11 @@ _SECRET_HEADER = re.compile(
 def is_secret_header(name: str) -> bool:
     """Whether a header's value is a credential (`Authorization`, `Cookie`, `*-Key`, ...)."""
     return _SECRET_HEADER.search(name.strip()) is not None
+
+
+def _lower_name(value: Any) -> Any:
+    """Enum-like option values in any case (`"PRIORITY"` is `"priority"`)."""
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class ChatTokenhotGemini(BaseChatModel):
@@ -176,7 +191,13 @@ class ChatTokenhotGemini(BaseChatModel):
     safety_settings: dict[str, str] | list[dict[str, str]] | None = None
     """`{"HARM_CATEGORY_HARASSMENT": "BLOCK_ONLY_HIGH", ...}` or the wire list."""
     cached_content: str | None = None
-    """Name of a context cache, `cachedContents/...`."""
+    """Name of a context cache, `cachedContents/...`. Gemini refuses a system instruction,
+    tools or tool config next to it, so those are left out of such requests (the cache holds
+    them), with a one-time warning naming what was left out."""
+    service_tier: Annotated[ServiceTier | None, BeforeValidator(_lower_name)] = None
+    """Gemini's service tier, sent as `serviceTier`: `"standard"`, `"flex"` (about half the
+    price, variable latency: size `timeout` for it) or `"priority"`. The tier that served the
+    call is in `response_metadata["service_tier"]` when the server says so."""
     response_mime_type: str | None = None
     """`application/json` or `text/x.enum` for raw structured output."""
     response_schema: dict[str, Any] | None = Field(default=None, alias="response_json_schema")
@@ -190,7 +211,9 @@ class ChatTokenhotGemini(BaseChatModel):
     voice_name: str | None = None
     """TTS shortcut for a prebuilt voice (`"Kore"`, `"Puck"`, ...)."""
     media_resolution: str | None = None
-    """`MEDIA_RESOLUTION_LOW|MEDIUM|HIGH` for all media inputs."""
+    """`"low"`, `"medium"` or `"high"` (or `MEDIA_RESOLUTION_*`) for all media inputs. Gemini 3
+    also takes a resolution per content block (`media_resolution` on the block, including the
+    per-part-only `"ultra_high"`)."""
     thinking_level: str | None = Field(default=None, alias="reasoning_effort")
     """Gemini 3: `"minimal"`, `"low"`, `"medium"` or `"high"` (what each model accepts is in
     its profile). Not with `thinking_budget`."""
@@ -198,6 +221,10 @@ class ChatTokenhotGemini(BaseChatModel):
     """Gemini 2.5: thinking tokens; 0 disables where allowed, -1 dynamic."""
     include_thoughts: bool | None = None
     """Return thought summaries as reasoning blocks."""
+    malformed_call_retries: int = Field(default=1, ge=0)
+    """Re-asks after a turn that ends in `MALFORMED_FUNCTION_CALL` / `UNEXPECTED_TOOL_CALL`;
+    then `TokenhotMalformedFunctionCallError`. Re-asks are listed in
+    `response_metadata["malformed_call_retries"]`."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra `generationConfig` fields sent as given (camelCase or snake_case top-level keys)."""
     default_headers: dict[str, str] | None = None
@@ -535,10 +562,14 @@ class ChatTokenhotGemini(BaseChatModel):
         tools = kwargs.get("tools")
         if tools:
             tools = tools if _is_converted(tools) else convert_tools(tools)
+        tool_config = _tool_config(tools or [], kwargs)
+        if tools:
+            tool_config = _combined_tools_config(tools, tool_config, model)
+        tier = kwargs.get("service_tier", self.service_tier)
         return _CallPlan(
             model=model,
             tools=tools or None,
-            tool_config=_tool_config(tools or [], kwargs),
+            tool_config=tool_config,
             safety_settings=safety_settings(kwargs.get("safety_settings", self.safety_settings)),
             generation_config=generation_config(
                 model,
@@ -548,6 +579,7 @@ class ChatTokenhotGemini(BaseChatModel):
                 pinned=pinned,
             ),
             cached_content=kwargs.get("cached_content", self.cached_content),
+            service_tier=check_service_tier(tier) if tier is not None else None,
         )
 
     def _request(
@@ -582,17 +614,33 @@ class ChatTokenhotGemini(BaseChatModel):
             body["safetySettings"] = plan.safety_settings
         if plan.generation_config:
             body["generationConfig"] = plan.generation_config
+        check_media_resolution(model, body)
         if plan.cached_content:
             body["cachedContent"] = plan.cached_content
+            omit_cache_held_fields(body)
+        if plan.service_tier is not None:
+            body["serviceTier"] = plan.service_tier
         return model, body
 
     # -- generation -----------------------------------------------------------------------------
 
-    def _result(self, response: Any, model: str) -> ChatResult:
+    def _result(
+        self, response: Any, model: str, body: GenerateContentRequest, served: ServedTier
+    ) -> ChatResult:
+        checked = check_shape(response)
+        tier = served.value(checked.get("usageMetadata"))
+        note_served_tier(body.get("serviceTier"), tier, model)
         generations = [
             ChatGeneration(message=message, generation_info=None)
-            for message, _ in messages_from_response(check_shape(response), model)
+            for message, _ in messages_from_response(checked, model, service_tier=tier)
         ]
+        if _asks_for_server_records(body):
+            for generation in generations:
+                note_missing_server_records(
+                    model,
+                    generation.message.response_metadata,
+                    has_records=has_server_tool_blocks(generation.message.content),
+                )
         return ChatResult(generations=generations)
 
     def _generate(
@@ -606,8 +654,14 @@ class ChatTokenhotGemini(BaseChatModel):
         plan = self._plan(stop, kwargs)
         downloads = self._download(transport, messages)
         model, body = self._request(messages, stop, kwargs, downloads, plan)
-        response = transport.post_json(model, "generateContent", _encode(body))
-        return self._result(response, model)
+        encoded = _encode(body)
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
+        while True:
+            served = ServedTier()
+            response = transport.post_json(model, "generateContent", encoded, on_headers=served)
+            result = self._result(response, model, body, served)
+            if not guard.reask([g.message.response_metadata for g in result.generations]):
+                return result
 
     async def _agenerate(
         self,
@@ -620,8 +674,16 @@ class ChatTokenhotGemini(BaseChatModel):
         plan = self._plan(stop, kwargs)
         downloads = await self._adownload(transport, messages)
         model, body = self._request(messages, stop, kwargs, downloads, plan)
-        response = await transport.apost_json(model, "generateContent", _encode(body))
-        return self._result(response, model)
+        encoded = _encode(body)
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
+        while True:
+            served = ServedTier()
+            response = await transport.apost_json(
+                model, "generateContent", encoded, on_headers=served
+            )
+            result = self._result(response, model, body, served)
+            if not guard.reask([g.message.response_metadata for g in result.generations]):
+                return result
 
     def _stream_setup(
         self,
@@ -637,7 +699,13 @@ class ChatTokenhotGemini(BaseChatModel):
         blocks = streams_blocks(model, include_thoughts=include_thoughts) or bool(
             set(config.get("responseModalities", ())) - {"TEXT"}
         )
-        return model, _encode(body), StreamAssembler(model, blocks_mode=blocks)
+        assembler = StreamAssembler(
+            model,
+            blocks_mode=blocks,
+            requested_tier=body.get("serviceTier"),
+            expects_server_records=_asks_for_server_records(body),
+        )
+        return model, _encode(body), assembler
 
     def _stream(
         self,
@@ -650,13 +718,20 @@ class ChatTokenhotGemini(BaseChatModel):
         plan = _streamable(self._plan(stop, kwargs))
         downloads = self._download(transport, messages)
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
-        for event in transport.stream(model, body):
-            chunk = assembler.feed(event)
-            if chunk is not None:
-                if run_manager:
-                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                yield chunk
-        final = assembler.finish()
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
+        while True:
+            yielded = False
+            for event in transport.stream(model, body, on_headers=assembler.served):
+                chunk = assembler.feed(event)
+                if chunk is not None:
+                    yielded = True
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+            final = assembler.finish()
+            if not guard.reask([final.message.response_metadata], can_reask=not yielded):
+                break
+            assembler = assembler.fresh()
         if run_manager:
             run_manager.on_llm_new_token("", chunk=final)
         yield final
@@ -672,18 +747,25 @@ class ChatTokenhotGemini(BaseChatModel):
         plan = _streamable(self._plan(stop, kwargs))
         downloads = await self._adownload(transport, messages)
         model, body, assembler = self._stream_setup(messages, stop, kwargs, downloads, plan)
-        events = transport.astream(model, body)
-        try:
-            async for event in events:
-                chunk = assembler.feed(event)
-                if chunk is not None:
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
-        finally:
-            # Closing early (break, cancellation) must release the connection now, not at GC.
-            await events.aclose()  # type: ignore[attr-defined]
-        final = assembler.finish()
+        guard = MalformedCallGuard(model, self.malformed_call_retries)
+        while True:
+            yielded = False
+            events = transport.astream(model, body, on_headers=assembler.served)
+            try:
+                async for event in events:
+                    chunk = assembler.feed(event)
+                    if chunk is not None:
+                        yielded = True
+                        if run_manager:
+                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+            finally:
+                # Closing early (break, cancellation) must release the connection now, not at GC.
+                await events.aclose()  # type: ignore[attr-defined]
+            final = assembler.finish()
+            if not guard.reask([final.message.response_metadata], can_reask=not yielded):
+                break
+            assembler = assembler.fresh()
         if run_manager:
             await run_manager.on_llm_new_token("", chunk=final)
         yield final
@@ -801,22 +883,18 @@ class ChatTokenhotGemini(BaseChatModel):
             tools = convert_tools([schema])
             name = function_names(tools)[0]
             llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=ls_format)
-            tool_parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            parser = StructuredOutputParser(
+                source="tool", tool_name=name, pydantic_schema=schema if is_pydantic else None
             )
-            parser = RunnableLambda(_require_tool_call) | tool_parser
         elif method in ("json_schema", "json_mode"):
             llm = self.bind(
                 response_mime_type="application/json",
                 response_json_schema=json_schema_for_output(schema),
                 ls_structured_output_format=ls_format,
             )
-            json_parser = (
-                PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
+            parser = StructuredOutputParser(
+                source="text", pydantic_schema=schema if is_pydantic else None
             )
-            parser = RunnableLambda(_require_answer) | json_parser
         else:
             raise ValueError(
                 f"Unknown method {method!r}; use 'json_schema', 'function_calling' or 'json_mode'."
@@ -840,6 +918,7 @@ class _CallPlan(NamedTuple):
     safety_settings: list[dict[str, str]] | None
     generation_config: dict[str, Any]
     cached_content: str | None
+    service_tier: str | None
 
 
 def _streamable(plan: _CallPlan) -> _CallPlan:
@@ -918,6 +997,10 @@ def _checked_call_value(name: str, value: Any) -> Any:
         ) from None
 
 
+_FUNCTION_CALLING_KEYS = frozenset({"functionCallingConfig", "mode", "allowedFunctionNames"})
+"""toolConfig keys that `tool_choice_to_config` reads (the dict and the short Gemini form)."""
+
+
 def _tool_config(tools: list[Any], kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
     """`toolConfig` from `tool_choice`, `tool_config` and `strict`, checked against the tools.
 
@@ -930,13 +1013,26 @@ def _tool_config(tools: list[Any], kwargs: Mapping[str, Any]) -> dict[str, Any] 
     if kwargs.get("tool_choice") is not None:
         config = tool_choice_to_config(kwargs["tool_choice"], names)
     elif raw := kwargs.get("tool_config"):
-        try:
-            config = tool_choice_to_config(raw, names)
-        except ToolConversionError as exc:
-            raise InvalidOptionError("tool_config", f"Invalid tool_config: {exc}") from None
-        fcc = camel_keys(raw).get("functionCallingConfig")
-        if config is None and isinstance(fcc, Mapping) and fcc:
-            config = {"functionCallingConfig": camel_keys(dict(fcc))}  # e.g. an explicit AUTO
+        # The function-calling part is checked like a tool_choice; the other toolConfig fields
+        # (includeServerSideToolInvocations, retrievalConfig, ...) are sent as given.
+        wire = camel_keys(dict(raw)) if isinstance(raw, Mapping) else raw
+        others = (
+            {k: v for k, v in wire.items() if k not in _FUNCTION_CALLING_KEYS}
+            if isinstance(wire, Mapping)
+            else {}
+        )
+        calling = {k: v for k, v in wire.items() if k not in others} if others else raw
+        config = None
+        if calling:
+            try:
+                config = tool_choice_to_config(calling, names)
+            except ToolConversionError as exc:
+                raise InvalidOptionError("tool_config", f"Invalid tool_config: {exc}") from None
+            fcc = camel_keys(dict(calling)).get("functionCallingConfig")
+            if config is None and isinstance(fcc, Mapping) and fcc:
+                config = {"functionCallingConfig": camel_keys(dict(fcc))}  # e.g. explicit AUTO
+        if others:
+            config = {**(config or {}), **others}
     else:
         config = None
     if kwargs.get("strict"):
@@ -952,6 +1048,20 @@ def _tool_config(tools: list[Any], kwargs: Mapping[str, Any]) -> dict[str, Any] 
             fcc["mode"] = "VALIDATED"
         config["functionCallingConfig"] = fcc
     return config
+
+
+def _asks_for_server_records(body: GenerateContentRequest) -> bool:
+    return bool((body.get("toolConfig") or {}).get(SERVER_SIDE_INVOCATIONS))
+
+
+def _combined_tools_config(
+    tools: list[Any], tool_config: dict[str, Any] | None, model: str
+) -> dict[str, Any] | None:
+    """Built-in tools next to functions: ask for the server-side invocation records (Gemini 3),
+    or refuse before sending for a model that cannot combine them."""
+    return combine_tool_kinds(
+        tools, tool_config, model=model, supported=supports_combined_tools(model)
+    )
 
 
 def _encode(body: Any) -> bytes:
@@ -990,47 +1100,3 @@ def _response_format_options(response_format: Any) -> dict[str, Any]:
         "response_mime_type": "application/json",
         "response_json_schema": json_schema_for_output(response_format),
     }
-
-
-_REFUSAL_REASONS = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY", "LANGUAGE"}
-)
-
-
-def _check_refusal(message: AIMessage) -> None:
-    meta = message.response_metadata
-    reason = meta.get("finish_reason")
-    if reason in _REFUSAL_REASONS or (meta.get("prompt_feedback") or {}).get("block_reason"):
-        refusals = [b for b in message.content_blocks if b.get("type") == "refusal"]
-        if refusals:
-            raise ModelRefusalError.from_refusal(refusals[0], raw_message=message)  # type: ignore[arg-type]
-        raise ModelRefusalError(f"Gemini blocked the answer ({reason})", raw_message=message)
-
-
-def _require_answer(message: AIMessage) -> AIMessage:
-    _check_refusal(message)
-    if not message.text.strip():
-        reason = message.response_metadata.get("finish_reason")
-        raise OutputParserException(
-            f"Gemini returned no text to parse (finish_reason={reason}). "
-            + ("Raise max_tokens or lower the thinking level." if reason == "MAX_TOKENS" else ""),
-            llm_output="",
-        )
-    return message
-
-
-def _require_tool_call(message: AIMessage) -> AIMessage:
-    _check_refusal(message)
-    if not message.tool_calls:
-        reason = message.response_metadata.get("finish_reason")
-        raise OutputParserException(
-            f"Gemini did not call the output tool (finish_reason={reason}"
-            + (
-                f": {message.response_metadata['finish_message']}"
-                if message.response_metadata.get("finish_message")
-                else ""
-            )
-            + ").",
-            llm_output=message.text,
-        )
-    return message

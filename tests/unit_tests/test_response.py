@@ -205,14 +205,31 @@ def test_unknown_parts_are_kept_for_replay() -> None:
     body = {
         "candidates": [
             {
-                "content": {"role": "model", "parts": [{"toolCall": {"x": 1}}, {"text": "ok"}]},
+                "content": {"role": "model", "parts": [{"futurePart": {"x": 1}}, {"text": "ok"}]},
                 "finishReason": "STOP",
             }
         ]
     }
     [(msg, _)] = messages_from_response(check_shape(body), "gemini-3-flash-preview")
     _, contents = convert_messages([msg], model="gemini-3-flash-preview")
-    assert contents[0]["parts"] == [{"toolCall": {"x": 1}}, {"text": "ok"}]
+    assert contents[0]["parts"] == [{"futurePart": {"x": 1}}, {"text": "ok"}]
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"toolCall": {"x": 1}},
+        {"toolCall": {"id": "a", "toolType": "URL_CONTEXT", "args": {"urls": ["u"]}, "y": [1]}},
+        {"toolResponse": {"toolType": "GOOGLE_MAPS", "response": {}}, "thoughtSignature": "S"},
+    ],
+)
+def test_server_tool_records_replay_verbatim_whatever_their_fields(part: dict[str, Any]) -> None:
+    """Combined-tools records go back key for key, even with fields this version does not know."""
+    body = {"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}]}
+    [(msg, _)] = messages_from_response(check_shape(body), "gemini-3-flash-preview")
+    assert msg.content[0]["type"] in ("server_tool_call", "server_tool_result")  # type: ignore[index]
+    _, contents = convert_messages([msg], model="gemini-3-flash-preview")
+    assert contents[0]["parts"] == [part]
 
 
 def test_grounding_offsets_are_characters_of_the_answer() -> None:
