@@ -616,22 +616,28 @@ class Transport:
                     )
                 else:
                     decoder = self._decoder(response.headers)
-                    for chunk in response.iter_bytes():
+                    feed, event, model = decoder.feed, self._event, attempts.model
+                    chunks = response.iter_bytes()
+                    for chunk in chunks:
                         deadline.check()
-                        for data in decoder.feed(chunk):
-                            event = self._event(data, attempts.model, first=not attempts.streamed)
-                            if not attempts.streamed:
-                                # The deadline covers the wait for the first event only.
-                                deadline.disarm()
-                                attempts.delivered()
-                            yield event
+                        ready = feed(chunk)
+                        if ready:
+                            first = event(ready[0], model, first=True)
+                            # The deadline covers the wait for the first event only.
+                            deadline.disarm()
+                            attempts.delivered()
+                            yield first
+                            for data in ready[1:]:
+                                yield event(data, model)
+                            break
+                    for chunk in chunks:  # after the first event (if any): no deadline
+                        for data in feed(chunk):
+                            yield event(data, model)
                     for data in decoder.flush():
-                        event = self._event(
-                            data, attempts.model, final=True, first=not attempts.streamed
-                        )
+                        last = event(data, model, final=True, first=not attempts.streamed)
                         deadline.disarm()
                         attempts.delivered()
-                        yield event
+                        yield last
                     return
         except httpx.HTTPError as exc:
             error = _exchange_error(exc, deadline, attempts)
@@ -699,6 +705,8 @@ class Transport:
             event = orjson.loads(data)
         except orjson.JSONDecodeError:
             event = _NOT_JSON
+        if type(event) is dict and "error" not in event:
+            return event  # the common case, first
         if event is _NOT_JSON:
             what = "the stream ended in the middle of an event" if final else "an event is not JSON"
             snippet = scrub(data[:200].decode("utf-8", "replace"), self._secret)
@@ -711,10 +719,8 @@ class Transport:
                     model=model,
                 )
             )
-        if "error" in event:
-            make = error_from_first_event if first else error_from_event
-            _raise(make(event, model=model, secret=self._secret))
-        return event
+        make = error_from_first_event if first else error_from_event
+        _raise(make(event, model=model, secret=self._secret))
 
     # -- media downloads ---------------------------------------------------------------------
 
