@@ -404,7 +404,10 @@ class Transport:
 
     Every call runs the same driver: attempts until one succeeds, with `Attempts` (`_retry`)
     deciding after each failure whether to wait and try again or to raise. The sync and async
-    drivers are line for line the same but for their I/O calls.
+    drivers are line for line the same but for their I/O calls (and, for streams, `async for`
+    where async generators have no `yield from`). Seams: `request`/`arequest` return the
+    reply's status, headers and body for any method; `_decoder` is the one place that chooses
+    a stream's decoder from the response headers.
     """
 
     __slots__ = (
