@@ -28,7 +28,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 import httpx
@@ -254,7 +254,8 @@ class _AsyncExchange:
     our own queue); otherwise it is stopped at the next step boundary (a trace hook raises), so
     httpcore always runs its ordinary error path and closes the connection.
 
-    `streaming=False`: the task's result is a `Reply` (or what `consume` returns).
+    `streaming=False`: the task's result is the `httpx.Response`, its body read (or what
+    `consume` returns).
     `streaming=True`: items go through a small queue: `("status", code, headers, body)` for a
     non-2xx answer, or `("open", headers)` then `("chunk", bytes)`... for a 2xx one, and finally
     `("end",)` once the response is closed, or `("error", httpx.HTTPError)`.
@@ -279,11 +280,15 @@ class _AsyncExchange:
             asyncio.Queue(maxsize=8) if streaming else None
         )
         kwargs["extensions"] = {"trace": self._trace}
-        run = (
-            self._pump(client, method, url, kwargs)
-            if streaming
-            else (self._once(client, method, url, kwargs, consume or _read_async))
-        )
+        run: Coroutine[Any, Any, Any]
+        if streaming:
+            run = self._pump(client, method, url, kwargs)
+        elif consume is not None:
+            run = self._once(client, method, url, kwargs, consume)
+        else:
+            # httpx's own coroutine as the task: no frame or context manager of ours per
+            # in-flight call (memory per call is what this saves).
+            run = client.request(method, url, **kwargs)
         self.task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(run)
         _BACKGROUND.add(self.task)
         self.task.add_done_callback(_finished)
@@ -380,10 +385,6 @@ def _finished(task: asyncio.Task[Any]) -> None:
     _BACKGROUND.discard(task)
     if not task.cancelled():
         task.exception()  # retrieved: an abandoned exchange's error is nobody's concern
-
-
-async def _read_async(response: httpx.Response) -> Reply:
-    return Reply(response.status_code, response.headers, await response.aread())
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,8 +534,8 @@ class Transport:
             timeout=self.timeout,
         )
         try:
-            reply: Reply = await exchange.result(attempts.deadline)
-            return reply
+            response: httpx.Response = await exchange.result(attempts.deadline)
+            return Reply(response.status_code, response.headers, response.content)
         except httpx.HTTPError as exc:
             error = error_from_exception(exc, model=attempts.model)
         except _DeadlineExceededError:
