@@ -634,9 +634,19 @@ class Transport:
                             for data in ready[1:]:
                                 yield event(data, model)
                             break
+                    loads = orjson.loads
                     for chunk in chunks:  # after the first event (if any): no deadline
                         for data in feed(chunk):
-                            yield event(data, model)
+                            # `_event` inlined for the common case (a plain JSON object).
+                            try:
+                                parsed = loads(data)
+                            except orjson.JSONDecodeError:
+                                parsed = None
+                            yield (
+                                parsed
+                                if type(parsed) is dict and "error" not in parsed
+                                else event(data, model)  # raises the typed error
+                            )
                     for data in decoder.flush():
                         last = event(data, model, final=True, first=not attempts.streamed)
                         deadline.disarm()
