@@ -10,7 +10,8 @@ only in their I/O calls. Rules (documented in docs/reliability.md):
 * The wait before a retry is the server's hint (`Retry-After`, or Google's
   `RetryInfo.retryDelay`, carried as `error.retry_after`) if it gave one, else exponential
   backoff with jitter; never more than `MAX_RETRY_DELAY`.
-* `deadline` bounds each whole attempt (a stream's: until its first event).
+* `deadline` is what each whole attempt may take (a stream's: until its first event); the
+  transport enforces it and reports a breach with `deadline_error()`.
 * Once a stream's first event has reached the caller the call is never retried (a retry would
   repeat output the caller already has): a broken or stalled stream is then reported as cut
   short, an error the stream itself carried is raised as it is.
