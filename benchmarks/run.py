@@ -78,6 +78,9 @@ class Config:
     profile_invokes: int = 200
     profile_streams: int = 20
     transport_reps: int = 15
+    https_reps: int = 5  # HTTPS case: repetitions of every row (clients interleaved)
+    https_calls: int = 640  # calls per thread row (1 thread: a quarter of it)
+    https_waves: int = 2  # gathers per async row
 
 
 FULL = Config()
@@ -104,6 +107,9 @@ QUICK = Config(
     transport_reps=5,
     profile_invokes=40,
     profile_streams=4,
+    https_reps=1,
+    https_calls=320,
+    https_waves=1,
 )
 
 
@@ -415,6 +421,17 @@ def case_async(base_url: str, names: list[str], cfg: Config) -> dict[str, dict[s
         return {n: {k: med(v) for k, v in d.items()} for n, d in res.items()}
 
     return asyncio.run(main())
+
+
+def case_https(names: list[str], cfg: Config) -> dict[str, Any]:
+    """Calls/s and connections opened over TLS (see ``benchmarks/https.py``); skipped without
+    ``trustme``, which makes the throwaway certificate."""
+    from benchmarks import https
+
+    if not https.trustme_installed():
+        log("  trustme is not installed: the HTTPS case is skipped (pip install trustme)")
+        return {}
+    return https.case_https(names, cfg.https_reps, cfg.https_calls, cfg.https_waves)
 
 
 def case_memory(names: list[str], cfg: Config, warm_url: str) -> dict[str, dict[str, Any]]:
@@ -1087,7 +1104,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             "stream total (wall) vs LangChain floor",
             paired(st, "total", OURS, FLOOR),
             "≤",
-            1.2,
+            1.05,
             both(st, "total", OURS, FLOOR, "µs/stream")[1],
         )
     if OURS in inv and GENAI in inv:
@@ -1121,6 +1138,15 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             f = mem[FLOOR]["rss_kb_per_call"]
             detail += f"; the LangChain floor itself: {f:.1f} KB = {f / b:.2f}×"
         add("memory per in-flight async call vs raw httpx (RSS)", a / b, "≤", 1.3, detail)
+    if OURS in mem and FLOOR in mem:
+        a, f = mem[OURS]["rss_kb_per_call"], mem[FLOOR]["rss_kb_per_call"]
+        add(
+            "memory per in-flight async call vs LangChain floor (RSS)",
+            a / f,
+            "≤",
+            1.0,
+            f"{a:.1f} vs {f:.1f} KB peak RSS per call",
+        )
     imp = res.get("import", {})
     if "langchain_tokenhot" in imp:
         ours, core = imp["langchain_tokenhot"], imp["langchain_core chat_models"]
@@ -1145,6 +1171,32 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             + ", ".join(f"{hist['tokenhot_request'][s]['us_per_msg']:.1f}" for s in sizes)
             + " µs/msg (1.0 = linear, 2.0 = quadratic)",
         )
+    hs = res.get("https", {}).get("rows", {})
+    if hs and all(OURS in d for d in hs.values()):
+        from benchmarks.https import concurrency
+
+        over = {row: d[OURS]["connections"] / concurrency(row) for row, d in hs.items()}
+        worst = max(over, key=lambda r: over[r])
+        add(
+            "HTTPS connections opened ÷ concurrency (tokenhot, worst row)",
+            over[worst] - 1.0 if over[worst] > 1.0 else 0.0,
+            "≤",
+            0.1,
+            f"worst: {worst}, {hs[worst][OURS]['connections']:.0f} connections for "
+            f"{hs[worst][OURS]['calls']} calls (value: excess over the concurrency, 0.10 = +10%)",
+        )
+        if all(FLOOR in d for d in hs.values()):
+            slow = {row: d[OURS]["floor_over_us"] for row, d in hs.items()}
+            worst = max(slow, key=lambda r: slow[r])
+            add(
+                "HTTPS calls/s: lc-floor ÷ tokenhot (worst row)",
+                slow[worst],
+                "≤",
+                1.1,
+                f"worst: {worst}, {hs[worst][FLOOR]['calls_s']:.0f} vs "
+                f"{hs[worst][OURS]['calls_s']:.0f} calls/s; all rows: "
+                + ", ".join(f"{v:.2f}" for v in slow.values()),
+            )
     return rows
 
 
@@ -1276,6 +1328,42 @@ def render(res: dict[str, Any], cfg: Config, quick: bool) -> str:
                     _ratio(d.get(f"c{c}_cpu_us"), asy[FLOOR].get(f"c{c}_cpu_us")),
                 ]
             w(f"| {n} | " + " | ".join(cells) + " |")
+        w("")
+    hs = res.get("https", {})
+    if hs:
+        rows = hs["rows"]
+        who = [n for n in (RAW, FLOOR, OURS) if n in next(iter(rows.values()))]
+        w(
+            f"### HTTPS: calls/s and connections opened ({hs['reps']} reps, clients interleaved; "
+            "local TLS server, certificate made at run time; pools warm, one connection open)"
+        )
+        w("")
+        w(
+            "| concurrency | calls | "
+            + " | ".join(f"{n} calls/s | {n} connections" for n in who)
+            + " | tokenhot calls/s ÷ lc-floor |"
+        )
+        w("|---|---|" + "---|---|" * len(who) + "---|")
+        for row, d in rows.items():
+            cells = []
+            for n in who:
+                c = d[n]
+                cells += [
+                    _f(c["calls_s"]),
+                    f"{_f(c['connections'])} (max {_f(c['connections_max'])})",
+                ]
+            ratio = d.get(OURS, {}).get("floor_over_us")
+            w(
+                f"| {row} | {_f(d[who[0]]['calls'])} | "
+                + " | ".join(cells)
+                + f" | {_f(1 / ratio if ratio else None, '.2f')}× |"
+            )
+        w("")
+        w(
+            "(connections: accepted by the server during the row, median and max over the "
+            "repetitions; each is a TLS handshake. calls/s ÷ lc-floor: median of the "
+            "per-repetition ratios.)"
+        )
         w("")
     mem = res.get("memory", {})
     if mem:
@@ -1453,7 +1541,17 @@ def write_readme(text: str) -> None:
 # Main
 # --------------------------------------------------------------------------------------------
 
-ALL_CASES = ("invoke", "stream", "cpu", "async", "memory", "history", "import", "profile")
+ALL_CASES = (
+    "invoke",
+    "stream",
+    "cpu",
+    "async",
+    "https",
+    "memory",
+    "history",
+    "import",
+    "profile",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1547,6 +1645,9 @@ def main(argv: list[str] | None = None) -> int:
         timed(
             "memory", "memory per in-flight call", lambda: case_memory(names, cfg, server.base_url)
         )
+    timed(
+        "https", "HTTPS: calls/s and connections under concurrency", lambda: case_https(names, cfg)
+    )
     timed("history", "history conversion", lambda: case_history(names, cfg))
     timed("import", "import time", lambda: case_import(names, cfg))
     res["case_seconds"] = timings

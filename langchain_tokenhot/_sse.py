@@ -23,15 +23,17 @@ import orjson
 _LF = b"\n"
 _CR = b"\r"
 _DONE = b"[DONE]"
+_DATA = b"data: "
 
 
 class SSEDecoder:
     """Feed it raw bytes as they arrive; it returns the `data` payload of each complete event."""
 
-    __slots__ = ("_buf", "_data")
+    __slots__ = ("_buf", "_cr_ended", "_data")
 
     def __init__(self) -> None:
         self._buf = b""
+        self._cr_ended = False
         self._data: list[bytes] = []
 
     @property
@@ -40,15 +42,23 @@ class SSEDecoder:
         return bool(self._data) or bool(self._buf.strip())
 
     def feed(self, chunk: bytes) -> list[bytes]:
+        if self._cr_ended and chunk:
+            # The last read ended with a CR: an LF now is the second half of that CRLF.
+            self._cr_ended = False
+            if chunk[0] == 10:
+                chunk = chunk[1:]
         buf = self._buf + chunk if self._buf else chunk
-        if _CR in buf:
-            # A CR at the very end may be the first half of a CRLF split across reads.
-            held = b""
-            if buf.endswith(_CR):
-                buf, held = buf[:-1], _CR
-            buf = buf.replace(b"\r\n", _LF).replace(_CR, _LF) + held
-        lines = buf.split(_LF)
-        self._buf = lines.pop()
+        # splitlines() breaks bytes at LF, CRLF and CR (exactly SSE's line endings) in one pass,
+        # without normalizing copies of the buffer; only the last line needs a look.
+        lines = buf.splitlines()
+        last = buf[-1:]
+        if last == _LF:
+            self._buf = b""
+        elif last == _CR:
+            self._buf = b""
+            self._cr_ended = True
+        else:
+            self._buf = lines.pop() if lines else b""
         events: list[bytes] = []
         data = self._data
         for line in lines:
@@ -58,12 +68,12 @@ class SSEDecoder:
                     if event != _DONE:  # OpenAI-style terminator, not an event
                         events.append(event)
                     data = self._data = []
-                continue
-            if line[0] == 58:  # ":" starts a comment
-                continue
-            field, _, value = line.partition(b":")
-            if field == b"data":
-                data.append(value[1:] if value[:1] == b" " else value)
+            elif line.startswith(_DATA):
+                data.append(line[6:])  # the usual `data: ` line, without partition()
+            elif line[0] != 58:  # ":" starts a comment
+                field, _, value = line.partition(b":")
+                if field == b"data":
+                    data.append(value[1:] if value[:1] == b" " else value)
         return events
 
     def flush(self) -> list[bytes]:
@@ -72,7 +82,7 @@ class SSEDecoder:
         The SSE spec drops such an event; the caller decides: a gateway that omits the final
         blank line still sends complete JSON, a stream cut mid-event does not.
         """
-        buf, self._buf = self._buf.rstrip(b"\r"), b""
+        buf, self._buf, self._cr_ended = self._buf.rstrip(b"\r"), b"", False
         if buf and not buf.startswith(b":"):
             field, _, value = buf.partition(b":")
             if field == b"data":

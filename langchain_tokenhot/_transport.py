@@ -1,16 +1,14 @@
-"""HTTP transport: URLs, auth headers, pooled clients, retries, SSE streaming (media downloads
-are `_download`'s).
+"""HTTP transport: URLs, auth headers, attempts, deadlines, SSE streaming (pooled clients are
+`_pool`'s, media downloads `_download`'s).
 
 The only module that touches httpx. Guarantees (documented in docs/reliability.md):
 
 * One pooled `httpx.Client` per process and one `httpx.AsyncClient` per event loop, shared by
   every model configuration (timeouts and headers are per request), unless the user injects
   their own clients.
-* 408, 429, 5xx, connection errors and timeouts are retried up to `max_retries` times with
-  exponential backoff and jitter; a server's `Retry-After` header or Google's
-  `RetryInfo.retryDelay` replaces the backoff, capped at `MAX_RETRY_DELAY` seconds.
-  400/401/403/404 are never retried. A stream is retried only before its first event (an
-  `{"error": ...}` event in first place counts as an HTTP error with the event's code).
+* Whether and when a failed attempt is retried is decided by `_retry.Attempts`, the one home
+  of that policy (retryable errors, backoff, Retry-After, "never retry after the first
+  streamed event"); this module runs the attempts and enforces their deadline.
 * `timeout` is a deadline for each whole attempt (a stream's: until its first event), not
   just for each network read, so a call takes at most
   `(max_retries + 1) * timeout + max_retries * MAX_RETRY_DELAY`.
@@ -27,14 +25,12 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import logging
 import math
-import random
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, NoReturn
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from typing import Any, NamedTuple, NoReturn
 
 import httpx
 import orjson
@@ -51,18 +47,14 @@ from ._errors import (
 from ._exceptions import (
     TokenhotError,
     TokenhotResponseError,
-    TokenhotTimeoutError,
 )
 from ._media import Downloaded
 from ._pool import after_fork_in_child, shared_async_client, shared_client
+from ._retry import Attempts
 from ._sse import StreamDecoder
 
-logger = logging.getLogger("langchain_tokenhot")
-
-MAX_RETRY_DELAY = 60.0
-"""Longest wait between two attempts, whatever the server asks for (seconds)."""
-INITIAL_BACKOFF = 0.5
-MAX_BACKOFF = 8.0
+OnHeaders = Callable[[Mapping[str, str]], None]
+"""Called once with the headers of the successful response (the served tier, for one)."""
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -72,14 +64,6 @@ def normalize_base_url(base_url: str) -> str:
         if url.endswith(suffix):
             url = url[: -len(suffix)]
     return url
-
-
-def backoff_delay(attempt: int, error: TokenhotError) -> float:
-    """Seconds to wait before retry number `attempt + 1`; never more than `MAX_RETRY_DELAY`."""
-    if error.retry_after is not None:
-        return min(float(error.retry_after), MAX_RETRY_DELAY)
-    ceiling = min(INITIAL_BACKOFF * 2.0**attempt, MAX_BACKOFF)
-    return min(ceiling / 2 + random.uniform(0, ceiling / 2), MAX_RETRY_DELAY)
 
 
 def _raise(error: TokenhotError) -> NoReturn:
@@ -114,10 +98,6 @@ def _json_body(response_bytes: bytes, *, model: str | None, secret: str | None =
 # watchdog thread (the blocked read then fails at once). A stream's deadline covers the
 # attempt up to its first event; after that only the per-read timeout applies, since a long
 # answer legitimately streams for longer than `timeout`.
-
-
-OnHeaders = Callable[[Mapping[str, str]], None]
-"""Called once with the headers of the successful response (service tier, for one)."""
 
 
 class _DeadlineExceededError(Exception):
@@ -276,10 +256,11 @@ class _AsyncExchange:
     our own queue); otherwise it is stopped at the next step boundary (a trace hook raises), so
     httpcore always runs its ordinary error path and closes the connection.
 
-    `streaming=False`: the task's result is `(status, headers, body)`. `streaming=True`: items
-    go through a small queue: `("status", code, headers, body)` for a non-2xx answer, then or
-    instead `("headers", headers)`, `("chunk", bytes)`..., and finally `("end",)` once the
-    response is closed, or `("error", httpx.HTTPError)`.
+    `streaming=False`: the task's result is the `httpx.Response`, its body read (or what
+    `consume` returns).
+    `streaming=True`: items go through a small queue: `("status", code, headers, body)` for a
+    non-2xx answer, or `("open", headers)` then `("chunk", bytes)`... for a 2xx one, and finally
+    `("end",)` once the response is closed, or `("error", httpx.HTTPError)`.
     """
 
     __slots__ = ("_abandoned", "_at_own_await", "_phase", "_queue", "task")
@@ -301,11 +282,15 @@ class _AsyncExchange:
             asyncio.Queue(maxsize=8) if streaming else None
         )
         kwargs["extensions"] = {"trace": self._trace}
-        run = (
-            self._pump(client, method, url, kwargs)
-            if streaming
-            else (self._once(client, method, url, kwargs, consume or _read_async))
-        )
+        run: Coroutine[Any, Any, Any]
+        if streaming:
+            run = self._pump(client, method, url, kwargs)
+        elif consume is not None:
+            run = self._once(client, method, url, kwargs, consume)
+        else:
+            # httpx's own coroutine as the task: no frame or context manager of ours per
+            # in-flight call (memory per call is what this saves).
+            run = client.request(method, url, **kwargs)
         self.task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(run)
         _BACKGROUND.add(self.task)
         self.task.add_done_callback(_finished)
@@ -328,7 +313,7 @@ class _AsyncExchange:
                     body = await response.aread()
                     await self._put(("status", response.status_code, response.headers, body))
                 else:
-                    await self._put(("headers", response.headers))
+                    await self._put(("open", response.headers))
                     async for chunk in response.aiter_bytes():
                         await self._put(("chunk", chunk))
             await self._put(("end",))
@@ -404,17 +389,29 @@ def _finished(task: asyncio.Task[Any]) -> None:
         task.exception()  # retrieved: an abandoned exchange's error is nobody's concern
 
 
-async def _read_async(response: httpx.Response) -> tuple[int, httpx.Headers, bytes]:
-    return response.status_code, response.headers, await response.aread()
-
-
 # --------------------------------------------------------------------------------------------
 # Transport
 # --------------------------------------------------------------------------------------------
 
 
+class Reply(NamedTuple):
+    """What the server answered to one attempt: status, headers and the whole body."""
+
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+
 class Transport:
-    """Sends requests for one model configuration. Cheap to build; holds no connections."""
+    """Sends requests for one model configuration. Cheap to build; holds no connections.
+
+    Every call runs the same driver: attempts until one succeeds, with `Attempts` (`_retry`)
+    deciding after each failure whether to wait and try again or to raise. The sync and async
+    drivers are line for line the same but for their I/O calls (and, for streams, `async for`
+    where async generators have no `yield from`). Seams: `request`/`arequest` return the
+    reply's status, headers and body for any method; `_decoder` is the one place that chooses
+    a stream's decoder from the response headers.
+    """
 
     __slots__ = (
         "_async_client",
@@ -462,112 +459,113 @@ class Transport:
     def async_client(self) -> httpx.AsyncClient:
         return self._async_client or shared_async_client()
 
-    # -- one-shot JSON -------------------------------------------------------------------------
+    def _attempts(self, model: str | None) -> Attempts:
+        return Attempts(max_retries=self.max_retries, deadline=self.deadline, model=model)
+
+    # -- one-shot requests ---------------------------------------------------------------------
+
+    def request(self, method: str, url: str, body: bytes | None, *, model: str | None) -> Reply:
+        """The first 2xx reply to `method url`, retried per `Attempts`; else the typed error."""
+        attempts = self._attempts(model)
+        while True:
+            try:
+                reply = self._send(method, url, body, attempts)
+                if reply.status < 300:
+                    return reply
+                error = self._error(reply.status, reply.headers, reply.content, model)
+            except TokenhotError as exc:
+                error = exc
+            time.sleep(attempts.failed(error))
+
+    async def arequest(
+        self, method: str, url: str, body: bytes | None, *, model: str | None
+    ) -> Reply:
+        """The first 2xx reply to `method url`, retried per `Attempts`; else the typed error."""
+        attempts = self._attempts(model)
+        while True:
+            try:
+                reply = await self._asend(method, url, body, attempts)
+                if reply.status < 300:
+                    return reply
+                error = self._error(reply.status, reply.headers, reply.content, model)
+            except TokenhotError as exc:
+                error = exc
+            await asyncio.sleep(attempts.failed(error))
 
     def post_json(
         self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
     ) -> Any:
-        url = self.url(model, method)
-        attempt = 0
-        while True:
-            client = self.client  # outside the deadline: the first use builds the pool
-            deadline = _SyncDeadline(self.deadline)
-            try:
-                with client.stream(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=self._headers,
-                    timeout=self.timeout,
-                    extensions=deadline.extensions,
-                ) as response:
-                    deadline.attach(response)
-                    content = _read_sync(response, deadline)
-            except httpx.HTTPError as exc:
-                error = self._exception(exc, deadline, model)
-            except _DeadlineExceededError:
-                error = deadline_error(self.deadline, model=model)
-            else:
-                if response.status_code < 300:
-                    if on_headers is not None:
-                        on_headers(response.headers)
-                    return _json_body(content, model=model, secret=self._secret)
-                error = self._error(response.status_code, response.headers, content, model)
-            finally:
-                deadline.disarm()
-            attempt = self._before_retry(attempt, error, model)
-            time.sleep(backoff_delay(attempt - 1, error))
+        """POST `body` to the model's `:method`; the JSON of the first 2xx reply (whose
+        headers go to `on_headers`)."""
+        reply = self.request("POST", self.url(model, method), body, model=model)
+        if on_headers is not None:
+            on_headers(reply.headers)
+        return _json_body(reply.content, model=model, secret=self._secret)
 
     async def apost_json(
         self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
     ) -> Any:
-        url = self.url(model, method)
-        attempt = 0
-        while True:
-            exchange = _AsyncExchange(
-                self.async_client,
-                "POST",
+        """POST `body` to the model's `:method`; the JSON of the first 2xx reply (whose
+        headers go to `on_headers`)."""
+        reply = await self.arequest("POST", self.url(model, method), body, model=model)
+        if on_headers is not None:
+            on_headers(reply.headers)
+        return _json_body(reply.content, model=model, secret=self._secret)
+
+    def get_json(self, path: str) -> Any:
+        """GET `{base_url}{path}` as JSON, retried and mapped like every other request."""
+        reply = self.request("GET", self.base_url + path, None, model=None)
+        return _json_body(reply.content, model=None, secret=self._secret)
+
+    async def aget_json(self, path: str) -> Any:
+        """GET `{base_url}{path}` as JSON, retried and mapped like every other request."""
+        reply = await self.arequest("GET", self.base_url + path, None, model=None)
+        return _json_body(reply.content, model=None, secret=self._secret)
+
+    def _send(self, method: str, url: str, body: bytes | None, attempts: Attempts) -> Reply:
+        """One sync attempt: the whole reply, or (raised) the typed error of a failed exchange."""
+        client = self.client  # outside the deadline: the first use builds the pool
+        deadline = _SyncDeadline(attempts.deadline)
+        try:
+            with client.stream(
+                method,
                 url,
                 content=body,
                 headers=self._headers,
                 timeout=self.timeout,
-            )
-            try:
-                status, headers, content = await exchange.result(self.deadline)
-            except httpx.HTTPError as exc:
-                error = error_from_exception(exc, model=model)
-            except _DeadlineExceededError:
-                error = deadline_error(self.deadline, model=model)
-            else:
-                if status < 300:
-                    if on_headers is not None:
-                        on_headers(headers)
-                    return _json_body(content, model=model, secret=self._secret)
-                error = self._error(status, headers, content, model)
-            attempt = self._before_retry(attempt, error, model)
-            await asyncio.sleep(backoff_delay(attempt - 1, error))
-
-    def get_json(self, path: str) -> Any:
-        """GET `{base_url}{path}` as JSON: one attempt, errors mapped as for POSTs."""
-        deadline = _SyncDeadline(self.deadline)
-        try:
-            response = self.client.get(
-                self.base_url + path,
-                headers=self._headers,
-                timeout=self.timeout,
                 extensions=deadline.extensions,
-            )
+            ) as response:
+                deadline.attach(response)
+                return Reply(response.status_code, response.headers, _read_sync(response, deadline))
         except httpx.HTTPError as exc:
-            _raise(self._exception(exc, deadline, None))
+            error = _exchange_error(exc, deadline, attempts)
         except _DeadlineExceededError:
-            _raise(deadline_error(self.deadline, model=None))
+            error = attempts.deadline_error()
         finally:
             deadline.disarm()
-        if response.status_code >= 300:
-            _raise(self._error(response.status_code, response.headers, response.content, ""))
-        return _json_body(response.content, model=None, secret=self._secret)
+        _raise(error)
 
-    async def aget_json(self, path: str) -> Any:
-        """Async `get_json`."""
+    async def _asend(self, method: str, url: str, body: bytes | None, attempts: Attempts) -> Reply:
+        """One async attempt: the whole reply, or (raised) the typed error of a failed exchange."""
         exchange = _AsyncExchange(
             self.async_client,
-            "GET",
-            self.base_url + path,
+            method,
+            url,
+            content=body,
             headers=self._headers,
             timeout=self.timeout,
         )
         try:
-            status, headers, content = await exchange.result(self.deadline)
+            response: httpx.Response = await exchange.result(attempts.deadline)
+            return Reply(response.status_code, response.headers, response.content)
         except httpx.HTTPError as exc:
-            _raise(error_from_exception(exc, model=None))
+            error = error_from_exception(exc, model=attempts.model)
         except _DeadlineExceededError:
-            _raise(deadline_error(self.deadline, model=None))
-        if status >= 300:
-            _raise(self._error(status, headers, content, ""))
-        return _json_body(content, model=None, secret=self._secret)
+            error = attempts.deadline_error()
+        _raise(error)
 
     def _error(
-        self, status_code: int, headers: Mapping[str, str], body: bytes, model: str
+        self, status_code: int, headers: Mapping[str, str], body: bytes, model: str | None
     ) -> TokenhotError:
         return error_from_response(status_code, headers, body, model=model, secret=self._secret)
 
@@ -579,19 +577,6 @@ class Transport:
             return deadline_error(self.deadline, model=model)
         return error_from_exception(exc, model=model)
 
-    def _before_retry(self, attempt: int, error: TokenhotError, model: str) -> int:
-        """Raise `error` unless another attempt is allowed; return the new attempt count."""
-        if not error.is_retryable or attempt >= self.max_retries:
-            _raise(error)
-        logger.info(
-            "Tokenhot %s: %s; retry %d of %d",
-            model,
-            type(error).__name__,
-            attempt + 1,
-            self.max_retries,
-        )
-        return attempt + 1
-
     # -- SSE streams ---------------------------------------------------------------------------
 
     def stream(
@@ -599,131 +584,176 @@ class Transport:
     ) -> Iterator[dict[str, Any]]:
         """Yield each event of `:streamGenerateContent?alt=sse` as parsed JSON.
 
-        Retries only while nothing has been yielded; closing the generator closes the response
-        and returns its connection to the pool.
+        Retried per `Attempts` only while nothing has been yielded; closing the generator closes
+        the response and returns its connection to the pool. The headers of a 2xx response go
+        to `on_headers` before its first event.
         """
         url = self.url(model, "streamGenerateContent") + "?alt=sse"
-        attempt = 0
+        attempts = self._attempts(model)
         while True:
-            yielded = False
-            client = self.client  # outside the deadline: the first use builds the pool
-            deadline = _SyncDeadline(self.deadline)
             try:
-                with client.stream(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=self._headers,
-                    timeout=self.timeout,
-                    extensions=deadline.extensions,
-                ) as response:
-                    deadline.attach(response)
-                    if response.status_code >= 300:
-                        content = _read_sync(response, deadline)
-                        error = self._error(response.status_code, response.headers, content, model)
-                    else:
-                        if on_headers is not None:
-                            on_headers(response.headers)
-                        decoder = StreamDecoder()
-                        for chunk in response.iter_bytes():
-                            deadline.check()
-                            for data in decoder.feed(chunk):
-                                event = self._event(data, model, first=not yielded)
-                                if not yielded:
-                                    # The deadline covers the wait for the first event only.
-                                    deadline.disarm()
-                                    yielded = True
-                                yield event
-                        for data in decoder.flush():
-                            event = self._event(data, model, final=True, first=not yielded)
-                            deadline.disarm()
-                            yielded = True
-                            yield event
-                        return
-            except httpx.HTTPError as exc:
-                error = self._exception(exc, deadline, model)
-            except _DeadlineExceededError:
-                error = deadline_error(self.deadline, model=model)
+                yield from self._stream_attempt(url, body, attempts, on_headers)
+                return
             except TokenhotError as exc:
-                # An error event before any output may be retried like an HTTP error.
-                if yielded or not exc.is_retryable:
-                    raise
                 error = exc
-            finally:
-                deadline.disarm()
-            if yielded:
-                # Part of the answer already reached the caller: never retried.
-                _raise(_cut_short(error, model))
-            attempt = self._before_retry(attempt, error, model)
-            time.sleep(backoff_delay(attempt - 1, error))
+            time.sleep(attempts.failed(error))
 
     async def astream(
         self, model: str, body: bytes, *, on_headers: OnHeaders | None = None
     ) -> AsyncIterator[dict[str, Any]]:
+        """Yield each event of `:streamGenerateContent?alt=sse` as parsed JSON.
+
+        Retried per `Attempts` only while nothing has been yielded; closing the generator (or
+        cancelling the task iterating it) releases the connection. The headers of a 2xx
+        response go to `on_headers` before its first event.
+        """
         url = self.url(model, "streamGenerateContent") + "?alt=sse"
-        attempt = 0
+        attempts = self._attempts(model)
         while True:
-            yielded = False
-            exchange = _AsyncExchange(
-                self.async_client,
+            try:
+                async with contextlib.aclosing(
+                    self._astream_attempt(url, body, attempts, on_headers)
+                ) as events:
+                    async for event in events:
+                        yield event
+                return
+            except TokenhotError as exc:
+                error = exc
+            await asyncio.sleep(attempts.failed(error))
+
+    def _decoder(self, headers: httpx.Headers) -> StreamDecoder:
+        """The decoder of a 2xx stream's body (the one place that chooses it): SSE, or the
+        JSON array some gateways answer with, told apart by the body's first byte."""
+        return StreamDecoder()
+
+    def _stream_attempt(
+        self, url: str, body: bytes, attempts: Attempts, on_headers: OnHeaders | None
+    ) -> Iterator[dict[str, Any]]:
+        """One sync attempt of a stream: its events, then (raised) the error that ended it."""
+        client = self.client  # outside the deadline: the first use builds the pool
+        deadline = _SyncDeadline(attempts.deadline)
+        try:
+            with client.stream(
                 "POST",
                 url,
-                streaming=True,
                 content=body,
                 headers=self._headers,
                 timeout=self.timeout,
-            )
-            # The deadline covers the attempt up to its first event; then only each read is
-            # bounded (by httpx's read timeout, inside the exchange).
-            until = time.monotonic() + self.deadline if self.deadline is not None else None
-            decoder = StreamDecoder()
-            try:
-                while True:
-                    left = None if yielded or until is None else until - time.monotonic()
-                    item = await exchange.next(left)
-                    kind = item[0]
-                    if kind == "chunk":
-                        for data in decoder.feed(item[1]):
-                            event = self._event(data, model, first=not yielded)
-                            yielded = True
-                            yield event
-                    elif kind == "headers":
-                        if on_headers is not None:
-                            on_headers(item[1])
-                    elif kind == "end":
-                        for data in decoder.flush():
-                            event = self._event(data, model, final=True, first=not yielded)
-                            yielded = True
-                            yield event
-                        return
-                    elif kind == "status":
-                        error = self._error(item[1], item[2], item[3], model)
-                        break
-                    else:
-                        error = error_from_exception(item[1], model=model)
-                        break
-            except _DeadlineExceededError:
-                error = deadline_error(self.deadline, model=model)
-            except TokenhotError as exc:
-                if yielded or not exc.is_retryable:
-                    raise
-                error = exc
-            finally:
-                # Early close, cancellation, a bad event: the connection goes, safely.
-                exchange.abandon()
-            if yielded:
-                # Part of the answer already reached the caller: never retried.
-                _raise(_cut_short(error, model))
-            attempt = self._before_retry(attempt, error, model)
-            await asyncio.sleep(backoff_delay(attempt - 1, error))
+                extensions=deadline.extensions,
+            ) as response:
+                deadline.attach(response)
+                if response.status_code >= 300:
+                    content = _read_sync(response, deadline)
+                    error = self._error(
+                        response.status_code, response.headers, content, attempts.model
+                    )
+                else:
+                    if on_headers is not None:
+                        on_headers(response.headers)
+                    decoder = self._decoder(response.headers)
+                    feed, event, model = decoder.feed, self._event, attempts.model
+                    chunks = response.iter_bytes()
+                    for chunk in chunks:
+                        deadline.check()
+                        ready = feed(chunk)
+                        if ready:
+                            first = event(ready[0], model, first=True)
+                            # The deadline covers the wait for the first event only.
+                            deadline.disarm()
+                            attempts.delivered()
+                            yield first
+                            for data in ready[1:]:
+                                yield event(data, model)
+                            break
+                    loads = orjson.loads
+                    for chunk in chunks:  # after the first event (if any): no deadline
+                        for data in feed(chunk):
+                            # `_event` inlined for the common case (a plain JSON object).
+                            try:
+                                parsed = loads(data)
+                            except orjson.JSONDecodeError:
+                                parsed = None
+                            yield (
+                                parsed
+                                if type(parsed) is dict and "error" not in parsed
+                                else event(data, model)  # raises the typed error
+                            )
+                    for data in decoder.flush():
+                        last = event(data, model, final=True, first=not attempts.streamed)
+                        deadline.disarm()
+                        attempts.delivered()
+                        yield last
+                    return
+        except httpx.HTTPError as exc:
+            error = _exchange_error(exc, deadline, attempts)
+        except _DeadlineExceededError:
+            error = attempts.deadline_error()
+        finally:
+            deadline.disarm()
+        _raise(error)
+
+    async def _astream_attempt(
+        self, url: str, body: bytes, attempts: Attempts, on_headers: OnHeaders | None
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """One async attempt of a stream: its events, then (raised) the error that ended it."""
+        exchange = _AsyncExchange(
+            self.async_client,
+            "POST",
+            url,
+            streaming=True,
+            content=body,
+            headers=self._headers,
+            timeout=self.timeout,
+        )
+        # The deadline covers the attempt up to its first event; then only each read is
+        # bounded (by httpx's read timeout, inside the exchange).
+        until = time.monotonic() + attempts.deadline if attempts.deadline is not None else None
+        decoder = StreamDecoder()
+        try:
+            while True:
+                left = None if attempts.streamed or until is None else until - time.monotonic()
+                item = await exchange.next(left)
+                kind = item[0]
+                if kind == "chunk":
+                    for data in decoder.feed(item[1]):
+                        event = self._event(data, attempts.model, first=not attempts.streamed)
+                        attempts.delivered()
+                        yield event
+                elif kind == "open":
+                    if on_headers is not None:
+                        on_headers(item[1])
+                    decoder = self._decoder(item[1])
+                elif kind == "end":
+                    for data in decoder.flush():
+                        event = self._event(
+                            data, attempts.model, final=True, first=not attempts.streamed
+                        )
+                        attempts.delivered()
+                        yield event
+                    return
+                elif kind == "status":
+                    error = self._error(item[1], item[2], item[3], attempts.model)
+                    break
+                else:
+                    error = error_from_exception(item[1], model=attempts.model)
+                    break
+        except _DeadlineExceededError:
+            error = attempts.deadline_error()
+        finally:
+            # Early close, cancellation, a bad event: the connection goes, safely.
+            exchange.abandon()
+        _raise(error)
 
     def _event(
-        self, data: bytes, model: str, *, final: bool = False, first: bool = False
+        self, data: bytes, model: str | None, *, final: bool = False, first: bool = False
     ) -> dict[str, Any]:
+        """One SSE payload as an event; an error event or a malformed one is raised, typed."""
         try:
             event = orjson.loads(data)
         except orjson.JSONDecodeError:
             event = _NOT_JSON
+        if type(event) is dict and "error" not in event:
+            return event  # the common case, first
         if event is _NOT_JSON:
             what = "the stream ended in the middle of an event" if final else "an event is not JSON"
             snippet = scrub(data[:200].decode("utf-8", "replace"), self._secret)
@@ -736,10 +766,8 @@ class Transport:
                     model=model,
                 )
             )
-        if "error" in event:
-            make = error_from_first_event if first else error_from_event
-            _raise(make(event, model=model, secret=self._secret))
-        return event
+        make = error_from_first_event if first else error_from_event
+        _raise(make(event, model=model, secret=self._secret))
 
     # -- media downloads ---------------------------------------------------------------------
 
@@ -754,6 +782,15 @@ class Transport:
 _NOT_JSON = object()
 
 
+def _exchange_error(
+    exc: httpx.HTTPError, deadline: _SyncDeadline, attempts: Attempts
+) -> TokenhotError:
+    # A watchdog shutdown surfaces as a read error or an early EOF: report the deadline.
+    if deadline.expired:
+        return attempts.deadline_error()
+    return error_from_exception(exc, model=attempts.model)
+
+
 def _read_sync(response: httpx.Response, deadline: _SyncDeadline) -> bytes:
     """The whole body, checking the attempt's deadline between reads."""
     chunks = []
@@ -761,13 +798,3 @@ def _read_sync(response: httpx.Response, deadline: _SyncDeadline) -> bytes:
         deadline.check()
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _cut_short(error: TokenhotError, model: str) -> TokenhotError:
-    # Part of the answer already reached the caller: retrying would duplicate it, so the cut is
-    # reported as what it is.
-    if isinstance(error, TokenhotTimeoutError):
-        return TokenhotTimeoutError(
-            f"the stream stalled after partial output ({error.message})", model=model
-        )
-    return TokenhotResponseError(f"the stream was cut short ({error.message})", model=model)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _transport
+from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _retry
 from tests.support.gateway import FakeGateway
 
 KEY = "sk-gateway-test-key"
@@ -23,13 +23,13 @@ def gateway() -> Iterator[FakeGateway]:
 def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the transport chose (asserted), without sleeping them."""
     waits: list[float] = []
-    real = _transport.backoff_delay
+    real = _retry.backoff_delay
 
     def record(attempt: int, err: TokenhotError) -> float:
         waits.append(real(attempt, err))
         return 0.0
 
-    monkeypatch.setattr(_transport, "backoff_delay", record)
+    monkeypatch.setattr(_retry, "backoff_delay", record)
     return waits
 
 

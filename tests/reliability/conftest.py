@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _transport
+from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _retry
 from tests.support.fake_gemini import FakeGemini, RecordedRequest
 
 SECRET = "AIzaSyRELIABILITY-secret_0123456789abcdefXYZ"
@@ -34,7 +34,7 @@ HANG_LIMIT = 15.0
 
 def call_bound(max_retries: int, timeout: float = TIMEOUT) -> float:
     """The documented worst case of one call: every attempt times out, every wait is capped."""
-    return (max_retries + 1) * timeout + max_retries * _transport.MAX_RETRY_DELAY
+    return (max_retries + 1) * timeout + max_retries * _retry.MAX_RETRY_DELAY
 
 
 @pytest.fixture
@@ -50,18 +50,18 @@ class Waits(list[float]):
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Waits:
     """Scaled-down backoff constants; records every delay the transport actually sleeps."""
-    monkeypatch.setattr(_transport, "INITIAL_BACKOFF", INITIAL_BACKOFF)
-    monkeypatch.setattr(_transport, "MAX_BACKOFF", MAX_BACKOFF)
-    monkeypatch.setattr(_transport, "MAX_RETRY_DELAY", MAX_RETRY_DELAY)
+    monkeypatch.setattr(_retry, "INITIAL_BACKOFF", INITIAL_BACKOFF)
+    monkeypatch.setattr(_retry, "MAX_BACKOFF", MAX_BACKOFF)
+    monkeypatch.setattr(_retry, "MAX_RETRY_DELAY", MAX_RETRY_DELAY)
     waits = Waits()
-    real = _transport.backoff_delay
+    real = _retry.backoff_delay
 
     def recording(attempt: int, error: TokenhotError) -> float:
         delay = real(attempt, error)
         waits.append(delay)
         return delay
 
-    monkeypatch.setattr(_transport, "backoff_delay", recording)
+    monkeypatch.setattr(_retry, "backoff_delay", recording)
     return waits
 
 

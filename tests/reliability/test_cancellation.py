@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from langchain_tokenhot import TokenhotError, TokenhotServerError, _transport
+from langchain_tokenhot import TokenhotError, TokenhotServerError, _retry
 from langchain_tokenhot._pool import shared_async_client, shared_client
 from tests.reliability.conftest import assert_released, busy_connections, make, pool_connections
 from tests.support.fake_gemini import (
@@ -113,7 +113,7 @@ async def _take(stream: Any, n: int) -> Any:
 
 async def test_cancel_during_backoff(server: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cancelled while sleeping before a retry: nothing is in flight, nothing is held."""
-    monkeypatch.setattr(_transport, "MAX_RETRY_DELAY", 5.0)
+    monkeypatch.setattr(_retry, "MAX_RETRY_DELAY", 5.0)
     server.default = rate_limited(retry_after=5, retry_delay=None)
     outcome = await _cancel_after(make(server, max_retries=3).ainvoke("hi"), 0.15)
     assert isinstance(outcome, asyncio.CancelledError)

@@ -34,7 +34,7 @@ from langchain_tokenhot import (
     TokenhotResponseError,
     TokenhotServerError,
     TokenhotTimeoutError,
-    _transport,
+    _retry,
 )
 from langchain_tokenhot._pool import shared_async_client, shared_client
 from tests.reliability.conftest import (
@@ -260,8 +260,8 @@ def min_wait(case: Case, retry: int) -> float:
     hints = case.hints or (None,) * (case.attempts - 1)
     hint = hints[retry]
     if hint is not None:
-        return min(hint, _transport.MAX_RETRY_DELAY)
-    ceiling = min(_transport.INITIAL_BACKOFF * 2**retry, _transport.MAX_BACKOFF)
+        return min(hint, _retry.MAX_RETRY_DELAY)
+    ceiling = min(_retry.INITIAL_BACKOFF * 2**retry, _retry.MAX_BACKOFF)
     return ceiling / 2
 
 
@@ -306,9 +306,9 @@ async def test_fault(
     hints = case.hints or (None,) * retries
     for i, wait in enumerate(fast_retries):
         assert wait >= min_wait(case, i) - 1e-9
-        assert wait <= _transport.MAX_RETRY_DELAY
+        assert wait <= _retry.MAX_RETRY_DELAY
         if hints[i] is not None:  # the server's delay, capped, exactly
-            assert wait == pytest.approx(min(hints[i], _transport.MAX_RETRY_DELAY))
+            assert wait == pytest.approx(min(hints[i], _retry.MAX_RETRY_DELAY))
         if not case.refused:
             assert stamps.gaps[i] >= min_wait(case, i) - 0.01, f"retry {i} came too early"
 

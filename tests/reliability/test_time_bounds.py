@@ -21,10 +21,10 @@ from langchain_tokenhot import (
     TokenhotServerError,
     TokenhotTimeoutError,
     _errors,
-    _transport,
+    _retry,
 )
 from langchain_tokenhot._errors import error_from_response
-from langchain_tokenhot._transport import backoff_delay
+from langchain_tokenhot._retry import backoff_delay
 from tests.reliability.conftest import SLACK, Stamps, call_bound, make
 from tests.support.fake_gemini import (
     DefaultResponder,
@@ -43,12 +43,12 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 def test_shipped_constants_match_the_documentation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the real values, not the suite's scaled-down ones
     text = DOC.read_text()
-    assert _transport.MAX_RETRY_DELAY == 60.0
+    assert _retry.MAX_RETRY_DELAY == 60.0
     assert "60 s" in text and "MAX_RETRY_DELAY" in text
-    assert f"{_transport.INITIAL_BACKOFF:g} s" in text
-    assert f"{_transport.MAX_BACKOFF:g} s" in text
+    assert f"{_retry.INITIAL_BACKOFF:g} s" in text
+    assert f"{_retry.MAX_BACKOFF:g} s" in text
     assert "(max_retries + 1) * timeout + max_retries * MAX_RETRY_DELAY" in text
-    assert _transport.MAX_BACKOFF <= _transport.MAX_RETRY_DELAY
+    assert _retry.MAX_BACKOFF <= _retry.MAX_RETRY_DELAY
     default_timeout = ChatTokenhotGemini.model_fields["timeout"].default
     assert f"{default_timeout:g} s" in text
     for status in sorted(_errors.RETRYABLE_STATUS):
@@ -63,10 +63,10 @@ def test_no_wait_exceeds_the_cap(monkeypatch: pytest.MonkeyPatch, retry_after: f
     monkeypatch.undo()
     err = TokenhotRateLimitError("x", retry_after=retry_after)
     for attempt in range(12):
-        assert 0.0 <= backoff_delay(attempt, err) <= _transport.MAX_RETRY_DELAY
+        assert 0.0 <= backoff_delay(attempt, err) <= _retry.MAX_RETRY_DELAY
     plain = TokenhotServerError("x")
     for attempt in range(64):
-        assert 0.0 < backoff_delay(attempt, plain) <= _transport.MAX_BACKOFF
+        assert 0.0 < backoff_delay(attempt, plain) <= _retry.MAX_BACKOFF
 
 
 @pytest.mark.parametrize(
@@ -122,8 +122,8 @@ async def test_huge_retry_delay_is_capped_and_waited(server: FakeGemini, flavour
         await llm.ainvoke("hi")
     elapsed = time.monotonic() - start
     assert len(stamps.times) == 2
-    assert stamps.gaps[0] >= _transport.MAX_RETRY_DELAY - 0.01
-    assert elapsed < _transport.MAX_RETRY_DELAY + SLACK
+    assert stamps.gaps[0] >= _retry.MAX_RETRY_DELAY - 0.01
+    assert elapsed < _retry.MAX_RETRY_DELAY + SLACK
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
@@ -195,6 +195,6 @@ async def test_backoff_grows_between_attempts(server: FakeGemini) -> None:
     await make(server, max_retries=4, timeout=5).ainvoke("hi")
     assert len(stamps.gaps) == 4
     for i, gap in enumerate(stamps.gaps):
-        ceiling = min(_transport.INITIAL_BACKOFF * 2**i, _transport.MAX_BACKOFF)
+        ceiling = min(_retry.INITIAL_BACKOFF * 2**i, _retry.MAX_BACKOFF)
         assert gap >= ceiling / 2 - 0.01
     assert stamps.gaps[2] > stamps.gaps[0]

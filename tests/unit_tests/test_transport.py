@@ -30,10 +30,10 @@ from langchain_tokenhot import (
     TokenhotError,
     TokenhotRateLimitError,
     TokenhotResponseError,
-    _transport,
+    _retry,
 )
 from langchain_tokenhot._errors import error_from_response
-from langchain_tokenhot._transport import backoff_delay
+from langchain_tokenhot._retry import backoff_delay
 from tests.support.fake_gemini import (
     FakeGemini,
     close_without_response,
@@ -68,13 +68,13 @@ def server() -> Iterator[FakeGemini]:
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the waits instead of sleeping them (Retry-After values are asserted)."""
     waits: list[float] = []
-    real = _transport.backoff_delay
+    real = _retry.backoff_delay
 
     def record(attempt: int, err: TokenhotError) -> float:
         waits.append(real(attempt, err))
         return 0.0
 
-    monkeypatch.setattr(_transport, "backoff_delay", record)
+    monkeypatch.setattr(_retry, "backoff_delay", record)
     return waits
 
 
@@ -201,7 +201,7 @@ def test_retry_info_delay_used_and_capped(server: FakeGemini, fast_backoff: list
     }
     server.enqueue(error(429, body))
     make(server, max_retries=1).invoke("hi")
-    assert fast_backoff == [_transport.MAX_RETRY_DELAY]
+    assert fast_backoff == [_retry.MAX_RETRY_DELAY]
 
 
 def test_5xx_burst_retried_with_growing_backoff(server: FakeGemini, fast_backoff: list) -> None:
@@ -209,7 +209,7 @@ def test_5xx_burst_retried_with_growing_backoff(server: FakeGemini, fast_backoff
     assert make(server, max_retries=4).invoke("hi").text
     assert len(server.requests) == 5
     assert len(fast_backoff) == 4
-    ceilings = [min(_transport.INITIAL_BACKOFF * 2**i, _transport.MAX_BACKOFF) for i in range(4)]
+    ceilings = [min(_retry.INITIAL_BACKOFF * 2**i, _retry.MAX_BACKOFF) for i in range(4)]
     assert all(c / 2 <= w <= c for w, c in zip(fast_backoff, ceilings, strict=True))
 
 
@@ -263,7 +263,7 @@ def test_timeout_is_typed_and_bounded(server: FakeGemini) -> None:
 def test_backoff_delay_without_server_hint() -> None:
     err = TokenhotRateLimitError("x")
     for attempt in range(10):
-        ceiling = min(_transport.INITIAL_BACKOFF * 2**attempt, _transport.MAX_BACKOFF)
+        ceiling = min(_retry.INITIAL_BACKOFF * 2**attempt, _retry.MAX_BACKOFF)
         assert ceiling / 2 <= backoff_delay(attempt, err) <= ceiling
 
 
@@ -415,3 +415,47 @@ def test_json_body_is_what_gemini_expects(server: FakeGemini) -> None:
             "stopSequences": ["STOP"],
         },
     }
+
+
+# -- the driver's reply: status, headers and body reach the caller ------------------------------
+
+
+def _transport(server: FakeGemini, **kw: Any) -> Any:
+    return make(server, **kw).transport
+
+
+def test_request_returns_the_first_2xx_reply_with_its_headers(server: FakeGemini) -> None:
+    server.enqueue(
+        error(503),
+        json_response({"ok": 1}, headers={"x-gemini-service-tier": "flex"}),
+    )
+    t = _transport(server, max_retries=1)
+    reply = t.request("POST", t.url("gemini-2.5-flash", "generateContent"), b"{}", model="m")
+    assert (reply.status, reply.content) == (200, b'{"ok":1}')
+    assert reply.headers["x-gemini-service-tier"] == "flex"
+    assert len(server.requests) == 2
+
+
+def test_request_sends_a_get_without_a_body(server: FakeGemini) -> None:
+    server.enqueue(json_response({"models": []}))
+    t = _transport(server)
+    reply = t.request("GET", f"{t.base_url}/v1beta/models", None, model=None)
+    assert reply.status == 200
+    (seen,) = server.requests
+    assert (seen.method, seen.path, seen.body) == ("GET", "/v1beta/models", b"")
+    assert seen.headers["authorization"] == f"Bearer {SECRET}"
+
+
+async def test_arequest_is_the_same_driver(server: FakeGemini, fast_backoff: list) -> None:
+    server.enqueue(
+        rate_limited(retry_after=2, retry_delay=None),
+        json_response({"ok": 2}, headers={"x-gemini-service-tier": "standard"}),
+    )
+    t = _transport(server, max_retries=1)
+    reply = await t.arequest("POST", t.url("g", "generateContent"), b"{}", model="g")
+    assert reply.content == b'{"ok":2}' and reply.headers["x-gemini-service-tier"] == "standard"
+    assert fast_backoff == [2.0]
+    server.enqueue(error(400))
+    with pytest.raises(TokenhotError) as raised:
+        await t.arequest("POST", t.url("g", "generateContent"), b"{}", model="g")
+    assert raised.value.status_code == 400
