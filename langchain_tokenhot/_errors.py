@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import errno
 import math
 import re
 import time
@@ -30,6 +31,7 @@ from ._exceptions import (
     TokenhotResponseError,
     TokenhotServerError,
     TokenhotTimeoutError,
+    TokenhotTooManyOpenFilesError,
 )
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -44,14 +46,37 @@ _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """Remove the API key from text we are about to put in an exception."""
-    if secret and secret in text:
-        text = text.replace(secret, "***")
+Secrets = str | tuple[str, ...] | None
+"""What to scrub: the API key, or it and the credential values of `default_headers`."""
+
+
+def scrub(text: str, secret: Secrets) -> str:
+    """Remove the API key (and any other credential given) from text we are about to put in an
+    exception."""
+    if not secret:
+        return text
+    for value in (secret,) if isinstance(secret, str) else secret:
+        if value and value in text:
+            text = text.replace(value, "***")
     return text
 
 
-def scrub_json(value: Any, secret: str | None) -> Any:
+PLAIN_TEXT_LIMIT = 300
+"""Characters of a non-JSON error body shown in an exception's message."""
+
+
+def scrubbed_text(data: bytes, secret: Secrets, limit: int) -> str:
+    """The first `limit` characters of `data` as text, scrubbed before they are cut: a secret
+    that straddles the cut must not leave its first half behind."""
+    return scrub(data[: limit + _SECRET_SLACK].decode("utf-8", "replace"), secret)[:limit]
+
+
+_SECRET_SLACK = 4096
+"""Bytes read past a cut so that a secret crossing it is still whole when scrubbed (longer
+than any key or credential header value)."""
+
+
+def scrub_json(value: Any, secret: Secrets) -> Any:
     """`scrub` applied to every string (keys included) of a parsed JSON value."""
     if not secret:
         return value
@@ -73,6 +98,8 @@ class _ErrorBody(NamedTuple):
     """An OpenAI-shaped gateway error's string `error.code` (`"model_not_found"` ...)."""
     upstream: bool
     """The gateway relayed the upstream's error (new-api's `type: "upstream_error"`)."""
+    plain: bool = False
+    """`message` is the body's own text (not JSON): shown clipped, after scrubbing."""
 
 
 def _parse_error_body(body: bytes) -> _ErrorBody:
@@ -114,7 +141,8 @@ def _parse_error_body(body: bytes) -> _ErrorBody:
     if "<" in text and ">" in text:
         text = _TAGS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
-    return _ErrorBody(text[:300] or None, None, [], None, False)
+    # Whole, not clipped: a key cut in two at the clip would escape `scrub`.
+    return _ErrorBody(text or None, None, [], None, False, plain=True)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -166,7 +194,7 @@ def error_from_response(
     body: bytes,
     *,
     model: str | None = None,
-    secret: str | None = None,
+    secret: Secrets = None,
 ) -> TokenhotError:
     """The typed exception for a non-2xx response (every text in it scrubbed of `secret`).
 
@@ -177,6 +205,8 @@ def error_from_response(
     server_message = scrub(
         parsed.message or httpx.codes.get_reason_phrase(status_code) or "error", secret
     )
+    if parsed.plain:
+        server_message = server_message[:PLAIN_TEXT_LIMIT]
     details = parsed.details
     cls, message = _classify(status_code, parsed, server_message, model)
     return cls(
@@ -263,7 +293,29 @@ def error_from_exception(exc: httpx.HTTPError, *, model: str | None) -> Tokenhot
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return TokenhotTimeoutError(f"request timed out ({detail})", model=model)
+    if _out_of_descriptors(exc):
+        return TokenhotTooManyOpenFilesError(
+            f"this process has no free file descriptors ({detail}); raise the limit "
+            "(ulimit -n) or close what keeps sockets or files open",
+            model=model,
+        )
     return TokenhotConnectionError(f"connection failed ({detail})", model=model)
+
+
+_DESCRIPTORS_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE})
+
+
+def _out_of_descriptors(exc: BaseException) -> bool:
+    """Whether an OSError of EMFILE/ENFILE is in `exc`'s cause chain (httpx wraps httpcore's
+    error, which wraps the socket's)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in _DESCRIPTORS_EXHAUSTED:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def deadline_error(seconds: float | None, *, model: str | None) -> TokenhotTimeoutError:
@@ -272,7 +324,7 @@ def deadline_error(seconds: float | None, *, model: str | None) -> TokenhotTimeo
 
 
 def error_from_event(
-    event: Mapping[str, Any], *, model: str | None, secret: str | None
+    event: Mapping[str, Any], *, model: str | None, secret: Secrets
 ) -> TokenhotResponseError:
     """An `{"error": {...}}` event that arrived inside a 200 stream."""
     error = event.get("error")
@@ -292,7 +344,7 @@ def error_from_event(
 
 
 def error_from_first_event(
-    event: Mapping[str, Any], *, model: str | None, secret: str | None
+    event: Mapping[str, Any], *, model: str | None, secret: Secrets
 ) -> TokenhotError:
     """An `{"error": ...}` event before any output: the request failed as a whole.
 

@@ -244,6 +244,14 @@ class TokenhotConnectionError(TokenhotError, ModelConnectionError):
     is_retryable = True
 
 
+class TokenhotTooManyOpenFilesError(TokenhotConnectionError):
+    """This process ran out of file descriptors (EMFILE/ENFILE) while connecting: not a network
+    fault and not Tokenhot's, so it is not retried (a retry needs a descriptor too). Raise the
+    limit (`ulimit -n`) or find what keeps sockets or files open."""
+
+    is_retryable = False
+
+
 class UnsupportedContentError(ValueError):
     """A message or content block cannot be expressed in Gemini's wire format.
 

@@ -37,12 +37,13 @@ import orjson
 
 from ._download import DEFAULT_MEDIA_POLICY, MediaURLPolicy, adownload, download
 from ._errors import (
+    Secrets,
     deadline_error,
     error_from_event,
     error_from_exception,
     error_from_first_event,
     error_from_response,
-    scrub,
+    scrubbed_text,
 )
 from ._exceptions import (
     TokenhotError,
@@ -70,18 +71,18 @@ def _raise(error: TokenhotError) -> NoReturn:
     raise error from None
 
 
-def _json_body(response_bytes: bytes, *, model: str | None, secret: str | None = None) -> Any:
+def _json_body(response_bytes: bytes, *, model: str | None, secret: Secrets = None) -> Any:
     try:
         return orjson.loads(response_bytes)
     except orjson.JSONDecodeError:
         pass
     # Raised outside the `except`: nothing of the failed parse is chained to our error.
-    snippet = scrub(response_bytes[:200].decode("utf-8", "replace"), secret)
+    snippet = scrubbed_text(response_bytes, secret, 200)
     _raise(
         TokenhotResponseError(
             f"the server answered 200 but the body is not JSON: {snippet!r}",
             status_code=200,
-            body=scrub(response_bytes[:10_000].decode("utf-8", "replace"), secret),
+            body=scrubbed_text(response_bytes, secret, 10_000),
             model=model,
         )
     )
@@ -429,7 +430,7 @@ class Transport:
         *,
         base_url: str,
         headers: Mapping[str, str],
-        secret: str | None,
+        secret: Secrets,
         timeout: float | None,
         max_retries: int,
         http_client: httpx.Client | None = None,
@@ -756,7 +757,7 @@ class Transport:
             return event  # the common case, first
         if event is _NOT_JSON:
             what = "the stream ended in the middle of an event" if final else "an event is not JSON"
-            snippet = scrub(data[:200].decode("utf-8", "replace"), self._secret)
+            snippet = scrubbed_text(data, self._secret, 200)
             _raise(TokenhotResponseError(f"{what}: {snippet!r}", status_code=200, model=model))
         if not isinstance(event, dict):
             _raise(

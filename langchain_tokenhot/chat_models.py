@@ -129,6 +129,20 @@ def is_secret_header(name: str) -> bool:
     return _SECRET_HEADER.search(name.strip()) is not None
 
 
+def _secrets(key: str, default_headers: Mapping[str, str] | None) -> tuple[str, ...]:
+    """The values scrubbed from error texts: the key and every credential header's value (and
+    the token of an `Authorization: Bearer ...`), each at least `_MIN_SECRET_LENGTH` long."""
+    values = [key]
+    for name, value in (default_headers or {}).items():
+        if is_secret_header(name) and isinstance(value, str):
+            values.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.isalpha():
+                values.append(token.strip())
+    # Longest first, so a value that contains another is masked whole.
+    return tuple(sorted({v for v in values if len(v) >= _MIN_SECRET_LENGTH}, key=len, reverse=True))
+
+
 def _lower_name(value: Any) -> Any:
     """Enum-like option values in any case (`"PRIORITY"` is `"priority"`)."""
     return value.strip().lower() if isinstance(value, str) else value
@@ -495,7 +509,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.__pydantic_private__["_transport"] = Transport(  # type: ignore[index]
             base_url=normalize_base_url(self.base_url),
             headers=headers,
-            secret=key if len(key) >= _MIN_SECRET_LENGTH else None,
+            secret=_secrets(key, self.default_headers),
             timeout=self.timeout,
             max_retries=self.max_retries,
             http_client=self.http_client,

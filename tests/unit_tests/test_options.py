@@ -19,11 +19,19 @@ from langchain_core.tools import tool
 from langchain_tokenhot import (
     ChatTokenhotGemini,
     InvalidOptionError,
+    TokenhotError,
     TokenhotInvalidRequestError,
     UnknownOptionError,
 )
 from langchain_tokenhot._messages import BYPASS_SIGNATURE, FUNCTION_CALL_SIGNATURES_KEY
-from tests.support.fake_gemini import FakeGemini, RecordedRequest, error, google_error
+from tests.support.fake_gemini import (
+    FakeGemini,
+    RecordedRequest,
+    error,
+    google_error,
+    json_response,
+    sse,
+)
 
 KEY = "sk-options-0123456789abcdef"
 
@@ -445,6 +453,29 @@ HEADERS = {
     "X-Trace": "visible-trace-id",
 }
 HEADER_SECRETS = [v for k, v in HEADERS.items() if k != "X-Trace"]
+
+
+@pytest.mark.parametrize("kind", ["invoke", "stream", "stream-event", "not-json"])
+def test_header_secrets_echoed_by_the_server_are_scrubbed_from_errors(kind: str) -> None:
+    """A proxy or gateway that echoes the request's headers in its error must not put a
+    credential header's value into our exception (as the API key never is)."""
+
+    def echo(request: RecordedRequest) -> Any:
+        echoed = "; ".join(f"{k}={v}" for k, v in request.headers.items())
+        if kind == "stream-event":
+            return sse([{"error": {"code": 400, "message": f"bad request: {echoed}"}}])
+        if kind == "not-json":
+            return json_response(f"<html>{echoed}</html>".encode())
+        return error(400, google_error(400, f"bad request: {echoed}"))
+
+    with FakeGemini(default=echo) as server, pytest.raises(TokenhotError) as caught:
+        llm = make(server, default_headers=HEADERS, max_retries=0)
+        llm.invoke("hi") if kind in ("invoke", "not-json") else list(llm.stream("hi"))
+    text = f"{caught.value} {caught.value.args} {vars(caught.value)}"
+    assert "visible-trace-id" in text  # the echo did reach the exception
+    for secret in [*HEADER_SECRETS, "cHJveHk6dG9rZW4xMjM0NQ==", KEY]:
+        assert secret not in text, secret
+        assert secret[:12] not in text, f"the start of {secret!r} (cut before scrubbing)"
 
 
 def test_header_secrets_masked_in_repr_serialization_tracing_and_cache_key(
