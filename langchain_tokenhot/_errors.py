@@ -56,9 +56,19 @@ def scrub(text: str, secret: Secrets) -> str:
     if not secret:
         return text
     for value in (secret,) if isinstance(secret, str) else secret:
-        if value and value in text:
+        if not value or value not in text:
+            continue
+        if len(value) >= _WHOLE_TOKEN_BELOW:
             text = text.replace(value, "***")
+        else:
+            # A short value (a test key such as "k") is masked only where it stands alone, so
+            # "please check your plan" keeps its letters.
+            text = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", "***", text)
     return text
+
+
+_WHOLE_TOKEN_BELOW = 8
+"""Secrets shorter than this are masked as whole tokens only."""
 
 
 PLAIN_TEXT_LIMIT = 300

@@ -6,6 +6,7 @@ The class holds configuration and glue only; translation lives in the private mo
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import os
@@ -38,6 +39,7 @@ from pydantic import (
     SecretStr,
     TypeAdapter,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -112,12 +114,10 @@ _OPTION_KEYS = (
     | frozenset(NESTED_CONFIG_OPTIONS)
     | {"voice_name"}
 )
-_MIN_SECRET_LENGTH = 8
-"""Shorter keys are not real secrets (test dummies such as `"k"`); scrubbing them would mangle
-every message that contains the letter."""
 _SECRET_HEADER = re.compile(
-    r"^(authorization|proxy-authorization|cookie|set-cookie|api-?key|key|token|secret)$"
-    r"|[-_](key|token|secret|auth|authorization|password|passwd|signature|session|credentials?)$"
+    r"^(cookie|set-cookie|api-?key|key|token|secret)$"
+    r"|(^|[-_.])(auth|password|passwd|credential|signature|session|cookie)"
+    r"|[-_.](key|token|secret)$"
     r"|apikey$",
     re.IGNORECASE,
 )
@@ -131,7 +131,7 @@ def is_secret_header(name: str) -> bool:
 
 def _secrets(key: str, default_headers: Mapping[str, str] | None) -> tuple[str, ...]:
     """The values scrubbed from error texts: the key and every credential header's value (and
-    the token of an `Authorization: Bearer ...`), each at least `_MIN_SECRET_LENGTH` long."""
+    the token of an `Authorization: Bearer ...`); short ones are masked as whole tokens only."""
     values = [key]
     for name, value in (default_headers or {}).items():
         if is_secret_header(name) and isinstance(value, str):
@@ -140,7 +140,18 @@ def _secrets(key: str, default_headers: Mapping[str, str] | None) -> tuple[str, 
             if token and scheme.isalpha():
                 values.append(token.strip())
     # Longest first, so a value that contains another is masked whole.
-    return tuple(sorted({v for v in values if len(v) >= _MIN_SECRET_LENGTH}, key=len, reverse=True))
+    return tuple(sorted({v for v in values if v}, key=len, reverse=True))
+
+
+def _header_env(name: str) -> str:
+    """The environment variable a serialized credential header is read back from."""
+    return "TOKENHOT_HEADER_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def _masked_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    if headers is None:
+        return None
+    return {k: "**********" if is_secret_header(k) else v for k, v in headers.items()}
 
 
 def _lower_name(value: Any) -> Any:
@@ -347,6 +358,11 @@ class ChatTokenhotGemini(BaseChatModel):
 
     def __copy__(self) -> Self:
         copied = super().__copy__()
+        # A copy's headers, kwargs and settings are its own: changing one in place must not
+        # change the original's (another tenant's) requests.
+        for name, value in copied.__dict__.items():
+            if isinstance(value, dict | list):
+                copied.__dict__[name] = copy.copy(value)
         _drop_derived(copied)
         return copied
 
@@ -415,14 +431,35 @@ class ChatTokenhotGemini(BaseChatModel):
         secrets = {"api_key": "TOKENHOT_API_KEY"}
         for name in self.default_headers or ():
             if is_secret_header(name) and "." not in name:
-                env = "TOKENHOT_HEADER_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-                secrets[f"default_headers.{name}"] = env
+                secrets[f"default_headers.{name}"] = _header_env(name)
         return secrets
+
+    def to_json(self) -> Any:
+        serialized = super().to_json()
+        # lc_secrets paths are split on ".", so a credential header whose name holds a dot
+        # cannot be named there: it is replaced by the same secret reference here.
+        kwargs = serialized.get("kwargs") if isinstance(serialized, dict) else None
+        headers = kwargs.get("default_headers") if isinstance(kwargs, dict) else None
+        if isinstance(kwargs, dict) and isinstance(headers, dict):
+            kwargs["default_headers"] = {
+                name: (
+                    {"lc": 1, "type": "secret", "id": [_header_env(name)]}
+                    if "." in name and is_secret_header(name)
+                    else value
+                )
+                for name, value in headers.items()
+            }
+        return serialized
+
+    @field_serializer("default_headers")
+    def _mask_secret_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
+        """`model_dump()` masks credential headers as it masks `api_key`."""
+        return _masked_headers(headers)
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
             if name == "default_headers" and value:
-                value = {k: "**********" if is_secret_header(k) else v for k, v in value.items()}
+                value = _masked_headers(value)
             yield name, value
 
     @property

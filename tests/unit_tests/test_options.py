@@ -536,6 +536,56 @@ def test_short_dummy_key_does_not_mangle_error_messages(server: FakeGemini) -> N
     assert "please check your plan" in str(caught.value)
 
 
+def test_short_key_is_still_scrubbed_where_it_stands_alone(server: FakeGemini) -> None:
+    server.enqueue(error(400, google_error(400, "key k7short is not valid, check it")))
+    llm = ChatTokenhotGemini(model="gemini-2.5-flash", api_key="k7short", base_url=server.base_url)
+    with pytest.raises(TokenhotInvalidRequestError) as caught:
+        llm.invoke("hi")
+    assert "k7short" not in f"{caught.value} {vars(caught.value)}"
+    assert "key *** is not valid, check it" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Auth",
+        "Authentication",
+        "Password",
+        "Credentials",
+        "X-Hub-Signature-256",
+        "Authorization-Extra",
+        "X-Session-Id",
+        "X.Secret.Token",
+    ],
+)
+def test_more_credential_header_names_are_masked_everywhere(server: FakeGemini, name: str) -> None:
+    value = "credential-value-0123456789"
+    llm = make(server, default_headers={name: value, "X-Trace": "visible-trace-id"})
+    texts = {
+        "repr": repr(llm),
+        "dumps": dumps(llm),
+        "model_dump": str(llm.model_dump()),
+        "model_dump_json": llm.model_dump_json(),
+        "cache key": llm._get_llm_string(),
+    }
+    for where, text in texts.items():
+        assert value not in text, where
+    assert "visible-trace-id" in texts["model_dump"]
+    llm.invoke("hi")
+    assert sent(server).headers[name.lower()] == value  # still sent as given
+
+
+def test_copies_do_not_share_mutable_fields(server: FakeGemini) -> None:
+    tenant_a = make(server, default_headers={"X-Tenant-Token": "tenant-a-token-0001"})
+    tenant_b = tenant_a.model_copy()
+    tenant_b.default_headers["X-Tenant-Token"] = "tenant-b-token-0002"  # in place, on the copy
+    tenant_b.model_kwargs["candidateCount"] = 1
+    assert tenant_a.default_headers == {"X-Tenant-Token": "tenant-a-token-0001"}
+    assert tenant_a.model_kwargs == {}
+    tenant_a.invoke("hi")
+    assert sent(server).headers["x-tenant-token"] == "tenant-a-token-0001"
+
+
 def test_real_length_key_is_still_scrubbed(server: FakeGemini) -> None:
     server.enqueue(error(400, google_error(400, f"bad key {KEY}")))
     with pytest.raises(TokenhotInvalidRequestError) as caught:
