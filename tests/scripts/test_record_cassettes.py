@@ -74,20 +74,31 @@ def gateway() -> Iterator[FakeGemini]:
         yield server
 
 
-def record(library: Path, base_url: str, *pytest_args: str) -> subprocess.CompletedProcess[str]:
+def record(
+    library: Path, base_url: str | None, *pytest_args: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the recorder on `library`: live against `base_url`, or the offline build (None)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")}
-    # Downloads langchain-tests makes must fail the same way with or without internet.
-    env.update(
-        TOKENHOT_API_KEY=KEY,
-        TOKENHOT_BASE_URL=base_url,
-        HTTPS_PROXY="http://127.0.0.1:9",
-        HTTP_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1",
-    )
+    if base_url is not None:
+        # Downloads langchain-tests makes must fail the same way with or without internet.
+        env.update(
+            TOKENHOT_API_KEY=KEY,
+            TOKENHOT_BASE_URL=base_url,
+            HTTPS_PROXY="http://127.0.0.1:9",
+            HTTP_PROXY="http://127.0.0.1:9",
+            NO_PROXY="127.0.0.1",
+        )
     cmd = [sys.executable, "scripts/record_cassettes.py", "--cassettes", str(library)]
     if pytest_args:
         cmd += ["--", *pytest_args]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+
+
+def add_stale_cassette(library: Path) -> str:
+    """A cassette no test uses any more (as after renaming a test)."""
+    name = f"{CLASS_DIR}/test_renamed_long_ago.yaml"
+    shutil.copyfile(library / CLASS_DIR / "test_invoke.yaml", library / name)
+    return name
 
 
 def test_live_rerecord_honours_base_url_and_keeps_cassettes_of_failing_tests(
@@ -124,11 +135,37 @@ def test_live_rerecord_honours_base_url_and_keeps_cassettes_of_failing_tests(
 
 
 def test_failed_run_against_a_closed_port_changes_nothing(library: Path) -> None:
+    stale = add_stale_cassette(library)
     before = snapshot(library)
     result = record(library, f"http://127.0.0.1:{unused_port()}")
 
     assert result.returncode != 0, result.stdout
+    # Not even the stale cassette goes: the run was not green.
     assert snapshot(library) == before, "a failed re-record changed the cassettes"
     kept = [line for line in result.stdout.splitlines() if line.startswith("KEPT OLD")]
-    assert len(kept) == len([n for n in before if n.endswith(".yaml")])
+    assert len(kept) == len([n for n in before if n.endswith(".yaml")]) - 1  # all but `stale`
+    assert stale in before
     assert "re-recorded live 0 cassette(s)" in result.stdout
+
+
+def test_run_that_does_not_complete_changes_nothing(library: Path, gateway: FakeGemini) -> None:
+    before = snapshot(library)
+    result = record(library, gateway.base_url, "--no-such-pytest-option")
+
+    assert result.returncode == 4, result.stdout  # pytest's usage error, passed on
+    assert "the run did not complete; no cassette was changed" in result.stdout
+    assert snapshot(library) == before
+
+
+def test_fully_green_build_removes_only_stale_cassettes(library: Path) -> None:
+    stale = add_stale_cassette(library)
+    before = snapshot(library)
+    result = record(library, None)  # the offline build: every test passes
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = snapshot(library)
+    assert f"removed     {stale} (no such test any more)" in result.stdout
+    assert set(after) == set(before) - {stale}
+    # The build is reproducible: every cassette a test uses comes out byte for byte the same.
+    changed = [n for n in after if n.endswith(".yaml") and after[n] != before[n]]
+    assert changed == []
