@@ -65,6 +65,7 @@ MAX_BACKOFF = 8.0
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for media URLs we download to inline (Gemini's inline request limit)."""
 
+
 def normalize_base_url(base_url: str) -> str:
     """Tolerate a trailing `/`, `/v1beta` or `/v1beta/models` on the configured base URL."""
     url = base_url.strip().rstrip("/")
