@@ -166,7 +166,8 @@ def _readme_text(paths: list[Path], when: str, root: Path) -> str:
     if live:
         how.append(
             f"**{live} of {total} interactions are live recordings** made with "
-            "`TOKENHOT_API_KEY` set: Gemini responses are what api.tokenhot.ai answered, "
+            "`TOKENHOT_API_KEY` set: Gemini responses are what the server recorded against "
+            "answered (api.tokenhot.ai unless the source below names another base URL), "
             "downloads are the real files (dates below)."
         )
     legend = "\n".join(
