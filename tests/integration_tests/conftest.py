@@ -112,7 +112,8 @@ def _clean_descriptions(value: Any) -> Any:
     return value
 
 
-def _wire_body(body: bytes | str | None) -> bytes:
+def wire_body(body: bytes | str | None) -> bytes:
+    """What replay compares of a request body: the bytes, descriptions cleaned (JSON bodies)."""
     raw = body.encode() if isinstance(body, str) else (body or b"")
     try:
         parsed = orjson.loads(raw)
@@ -125,7 +126,7 @@ def _wire_body(body: bytes | str | None) -> bytes:
 def _exact_body(r1: Any, r2: Any) -> None:
     """Exact body bytes (vcrpy's own `body` matcher compares parsed JSON, ignoring key order
     and types), except for the line indentation of docstring-made descriptions."""
-    if r1.body == r2.body or _wire_body(r1.body) == _wire_body(r2.body):
+    if r1.body == r2.body or wire_body(r1.body) == wire_body(r2.body):
         return
     raise AssertionError(
         f"request bodies differ ({len(r1.body or b'')} vs {len(r2.body or b'')} bytes)"

@@ -17,8 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from vcr.serialize import deserialize
+from vcr.serializers import yamlserializer
 
 from tests.integration_tests.cassette_script import SOURCE_HEADER, ScriptedResponder
+from tests.integration_tests.conftest import wire_body
 from tests.support.fake_gemini import (
     Action,
     FakeGemini,
@@ -166,6 +169,18 @@ def test_fully_green_build_removes_only_stale_cassettes(library: Path) -> None:
     after = snapshot(library)
     assert f"removed     {stale} (no such test any more)" in result.stdout
     assert set(after) == set(before) - {stale}
-    # The build is reproducible: every cassette a test uses comes out byte for byte the same.
+    # The build is reproducible: every cassette a test uses comes out the same, byte for byte
+    # on Python < 3.13. There docstrings lose their indentation, so tool descriptions (and the
+    # scripted answers seeded from the body) differ; the requests still match the old cassette
+    # under the replay matcher.
     changed = [n for n in after if n.endswith(".yaml") and after[n] != before[n]]
-    assert changed == []
+    if sys.version_info < (3, 13):
+        assert changed == []
+    for name in changed:
+        assert replay_keys(after[name]) == replay_keys(before[name]), name
+
+
+def replay_keys(cassette: bytes) -> list[tuple[str, str, bytes]]:
+    """What replay matches a cassette's requests on: method, URI, body (see the conftest)."""
+    requests, _ = deserialize(cassette.decode(), yamlserializer)
+    return [(r.method, r.uri, wire_body(r.body)) for r in requests]
