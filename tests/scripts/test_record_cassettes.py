@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,6 +160,47 @@ def test_run_that_does_not_complete_changes_nothing(library: Path, gateway: Fake
     assert result.returncode == 4, result.stdout  # pytest's usage error, passed on
     assert "the run did not complete; no cassette was changed" in result.stdout
     assert snapshot(library) == before
+
+
+def test_interrupted_run_changes_nothing(library: Path, tmp_path: Path) -> None:
+    """Ctrl-C once pytest has recorded its first cassette: nothing moves into the library."""
+    staging_root = tmp_path / "tmp"
+    staging_root.mkdir()
+    stale = add_stale_cassette(library)
+    # Marked, so that a cassette moved in from the (otherwise byte-identical) rebuild shows.
+    for path in library.rglob("*.yaml"):
+        path.write_bytes(path.read_bytes() + b"# previous recording\n")
+    before = snapshot(library)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")}
+    env["TMPDIR"] = str(staging_root)  # where the recorder makes its staging directory
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/record_cassettes.py", "--cassettes", str(library)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(staging_root.glob("*/cassettes/*/*.yaml")):
+            assert proc.poll() is None, "the recorder ended before recording anything"
+            assert time.monotonic() < deadline, "no cassette recorded in 120 s"
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    assert proc.returncode == 2, out
+    assert "the run did not complete; no cassette was changed" in out
+    assert snapshot(library) == before
+    assert stale in before
+    assert not any(staging_root.iterdir()), "the staging directory was left behind"
 
 
 def test_fully_green_build_removes_only_stale_cassettes(library: Path) -> None:
