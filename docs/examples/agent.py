@@ -5,8 +5,6 @@ Run it: `TOKENHOT_API_KEY=sk-... python docs/examples/agent.py`
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 
@@ -15,7 +13,6 @@ from langchain_tokenhot import ChatTokenhotGemini
 MODEL = "gemini-3-flash-preview"
 
 
-# --8<-- [start:tools]
 @tool
 def get_weather(city: str) -> str:
     """Today's weather forecast for a city."""
@@ -38,38 +35,27 @@ def convert_currency(amount: float, from_currency: str, to_currency: str) -> str
     return f"{amount:g} {from_currency} = {amount * rate:,.0f} {to_currency}"
 
 
-# --8<-- [end:tools]
+llm = ChatTokenhotGemini(model=MODEL)
+agent = create_agent(
+    llm,
+    tools=[get_weather, get_local_time, convert_currency],
+    system_prompt="You are a travel assistant. Use the tools; answer in two sentences.",
+)
 
-
-def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    # --8<-- [start:agent]
-    llm = llm or ChatTokenhotGemini(model=MODEL)
-    agent = create_agent(
-        llm,
-        tools=[get_weather, get_local_time, convert_currency],
-        system_prompt="You are a travel assistant. Use the tools; answer in two sentences.",
-    )
-
-    result = agent.invoke(
-        {
-            "messages": [
-                (
-                    "human",
-                    "I land in Tokyo tonight. What's the weather and local time there, "
-                    "and how much is 200 EUR in yen?",
-                )
-            ]
-        }
-    )
-    for message in result["messages"]:
-        if message.type == "ai" and message.tool_calls:
-            print("calls:", [(c["name"], c["args"]) for c in message.tool_calls])
-        elif message.type == "tool":
-            print(f"{message.name} -> {message.content}")
-    print(result["messages"][-1].text)
-    # --8<-- [end:agent]
-    return result
-
-
-if __name__ == "__main__":
-    main()
+result = agent.invoke(
+    {
+        "messages": [
+            (
+                "human",
+                "I land in Tokyo tonight. What's the weather and local time there, "
+                "and how much is 200 EUR in yen?",
+            )
+        ]
+    }
+)
+for message in result["messages"]:
+    if message.type == "ai" and message.tool_calls:
+        print("calls:", [(c["name"], c["args"]) for c in message.tool_calls])
+    elif message.type == "tool":
+        print(f"{message.name} -> {message.content}")
+print(result["messages"][-1].text)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_tokenhot import ChatTokenhotGemini
 
 MODEL = "gemini-3-pro-image-preview"
+OUT_DIR = Path()  # files are written to the current directory
 
 
-# --8<-- [start:save]
 def save_images(message: AIMessage, stem: str, out_dir: Path) -> list[Path]:
     """Write every image block of a reply to `out_dir`; return the paths."""
     paths = []
@@ -30,46 +29,31 @@ def save_images(message: AIMessage, stem: str, out_dir: Path) -> list[Path]:
     return paths
 
 
-# --8<-- [end:save]
+llm = ChatTokenhotGemini(
+    model=MODEL,
+    response_modalities=["TEXT", "IMAGE"],
+    image_config={"aspect_ratio": "1:1"},
+)
+ask = HumanMessage("A tiny watercolour of a lighthouse at dawn, warm orange light.")
+first = llm.invoke([ask])
+print(first.text)
+print([b["type"] for b in first.content_blocks])
+print([p.name for p in save_images(first, "lighthouse", OUT_DIR)])
 
+edit = HumanMessage("Same picture, but at night under a deep blue sky.")
+second = llm.invoke([ask, first, edit])  # the reply goes back with its signatures
+print([p.name for p in save_images(second, "lighthouse-night", OUT_DIR)])
 
-def main(llm: ChatTokenhotGemini | None = None, out_dir: Path = Path()) -> dict[str, Any]:
-    # --8<-- [start:generate]
-    llm = llm or ChatTokenhotGemini(
-        model=MODEL,
-        response_modalities=["TEXT", "IMAGE"],
-        image_config={"aspect_ratio": "1:1"},
-    )
-    ask = HumanMessage("A tiny watercolour of a lighthouse at dawn, warm orange light.")
-    first = llm.invoke([ask])
-    print(first.text)
-    print([b["type"] for b in first.content_blocks])
-    print([p.name for p in save_images(first, "lighthouse", out_dir)])
-    # --8<-- [end:generate]
-
-    # --8<-- [start:edit]
-    edit = HumanMessage("Same picture, but at night under a deep blue sky.")
-    second = llm.invoke([ask, first, edit])  # the reply goes back with its signatures
-    print([p.name for p in save_images(second, "lighthouse-night", out_dir)])
-    # --8<-- [end:edit]
-
-    # --8<-- [start:edit-own]
-    photo = out_dir / "lighthouse-0.png"  # any image of yours
-    own = HumanMessage(
-        content=[
-            {"type": "text", "text": "Add a small red boat to this picture."},
-            {
-                "type": "image",
-                "base64": base64.b64encode(photo.read_bytes()).decode(),
-                "mime_type": "image/png",
-            },
-        ]
-    )
-    third = llm.invoke([own])
-    print([p.name for p in save_images(third, "lighthouse-boat", out_dir)])
-    # --8<-- [end:edit-own]
-    return {"first": first, "second": second, "third": third}
-
-
-if __name__ == "__main__":
-    main()
+photo = OUT_DIR / "lighthouse-0.png"  # any image of yours
+own = HumanMessage(
+    content=[
+        {"type": "text", "text": "Add a small red boat to this picture."},
+        {
+            "type": "image",
+            "base64": base64.b64encode(photo.read_bytes()).decode(),
+            "mime_type": "image/png",
+        },
+    ]
+)
+third = llm.invoke([own])
+print([p.name for p in save_images(third, "lighthouse-boat", OUT_DIR)])

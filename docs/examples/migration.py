@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from langchain_core.messages import HumanMessage, messages_from_dict
 from langchain_core.tools import tool
@@ -24,17 +23,9 @@ def get_weather(city: str) -> str:
     return {"Lisbon": "24°C, sunny", "Porto": "19°C, cloudy"}.get(city, "no data")
 
 
-def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    # --8<-- [start:continue]
-    # A history saved from a ChatGoogleGenerativeAI session (messages_to_dict, a checkpointer...)
-    history = messages_from_dict(json.loads(HISTORY.read_text(encoding="utf-8")))
+# A history saved from a ChatGoogleGenerativeAI session (messages_to_dict, a checkpointer...)
+history = messages_from_dict(json.loads(HISTORY.read_text(encoding="utf-8")))
 
-    llm = llm or ChatTokenhotGemini(model=MODEL)
-    reply = llm.bind_tools([get_weather]).invoke([*history, HumanMessage("And in Porto?")])
-    print(reply.tool_calls[0]["name"], reply.tool_calls[0]["args"])
-    # --8<-- [end:continue]
-    return {"history": history, "reply": reply}
-
-
-if __name__ == "__main__":
-    main()
+llm = ChatTokenhotGemini(model=MODEL)
+reply = llm.bind_tools([get_weather]).invoke([*history, HumanMessage("And in Porto?")])
+print(reply.tool_calls[0]["name"], reply.tool_calls[0]["args"])

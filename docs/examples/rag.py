@@ -26,7 +26,6 @@ from langchain_tokenhot import ChatTokenhotGemini
 MODEL = "gemini-2.5-flash"
 
 
-# --8<-- [start:embedding]
 class KeywordEmbeddings(Embeddings):
     """Bag-of-words vectors via the hashing trick: offline, deterministic, crude but real."""
 
@@ -49,9 +48,6 @@ class KeywordEmbeddings(Embeddings):
         return self._embed(text)
 
 
-# --8<-- [end:embedding]
-
-# --8<-- [start:store]
 DOCS = [
     Document(
         id="returns",
@@ -82,10 +78,8 @@ DOCS = [
 store = InMemoryVectorStore(embedding=KeywordEmbeddings())
 store.add_documents(DOCS)
 retriever = store.as_retriever(search_kwargs={"k": 2})
-# --8<-- [end:store]
 
 
-# --8<-- [start:chain]
 class CitedAnswer(BaseModel):
     """An answer grounded in the sources, with the ids of the sources it used."""
 
@@ -121,24 +115,13 @@ def build_chain(llm: ChatTokenhotGemini) -> Any:
     } | RunnablePassthrough.assign(answer=answer)
 
 
-# --8<-- [end:chain]
+llm = ChatTokenhotGemini(model=MODEL)
+chain = build_chain(llm)
+result = chain.invoke("How long do I have to return an item, and how is the refund paid?")
 
-
-def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    llm = llm or ChatTokenhotGemini(model=MODEL)
-    # --8<-- [start:run]
-    chain = build_chain(llm)
-    result = chain.invoke("How long do I have to return an item, and how is the refund paid?")
-
-    print("retrieved:", [doc.id for doc in result["docs"]])
-    print(result["answer"].answer)
-    retrieved = {doc.id: doc for doc in result["docs"]}
-    for cid in result["answer"].citations:
-        doc = retrieved.get(cid)  # never trust a citation you did not retrieve
-        print(f"  [{cid}] {doc.metadata['source'] if doc else 'NOT RETRIEVED'}")
-    # --8<-- [end:run]
-    return result
-
-
-if __name__ == "__main__":
-    main()
+print("retrieved:", [doc.id for doc in result["docs"]])
+print(result["answer"].answer)
+retrieved = {doc.id: doc for doc in result["docs"]}
+for cid in result["answer"].citations:
+    doc = retrieved.get(cid)  # never trust a citation you did not retrieve
+    print(f"  [{cid}] {doc.metadata['source'] if doc else 'NOT RETRIEVED'}")

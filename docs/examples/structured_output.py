@@ -5,8 +5,6 @@ Run it: `TOKENHOT_API_KEY=sk-... python docs/examples/structured_output.py`
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
 
 from langchain_tokenhot import ChatTokenhotGemini
@@ -14,7 +12,6 @@ from langchain_tokenhot import ChatTokenhotGemini
 MODEL = "gemini-2.5-flash"
 
 
-# --8<-- [start:schema]
 class Movie(BaseModel):
     """A film and its key facts."""
 
@@ -24,31 +21,16 @@ class Movie(BaseModel):
     genres: list[str] = Field(description="At most three genres")
 
 
-# --8<-- [end:schema]
+llm = ChatTokenhotGemini(model=MODEL)
+structured = llm.with_structured_output(Movie)
+movie = structured.invoke("Give me the key facts about the film Inception.")
+print(repr(movie))
 
+with_raw = llm.with_structured_output(Movie, include_raw=True)
+result = with_raw.invoke("Give me the key facts about the film Spirited Away.")
+print(result["parsed"].title, result["parsed"].year)
+print(result["raw"].usage_metadata)
+print(result["parsing_error"])
 
-def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    llm = llm or ChatTokenhotGemini(model=MODEL)
-    # --8<-- [start:invoke]
-    structured = llm.with_structured_output(Movie)
-    movie = structured.invoke("Give me the key facts about the film Inception.")
-    print(repr(movie))
-    # --8<-- [end:invoke]
-
-    # --8<-- [start:raw]
-    with_raw = llm.with_structured_output(Movie, include_raw=True)
-    result = with_raw.invoke("Give me the key facts about the film Spirited Away.")
-    print(result["parsed"].title, result["parsed"].year)
-    print(result["raw"].usage_metadata)
-    print(result["parsing_error"])
-    # --8<-- [end:raw]
-
-    # --8<-- [start:tool]
-    as_tool = llm.with_structured_output(Movie, method="function_calling")
-    print(repr(as_tool.invoke("Give me the key facts about the film Alien.")))
-    # --8<-- [end:tool]
-    return {"movie": movie, "with_raw": result}
-
-
-if __name__ == "__main__":
-    main()
+as_tool = llm.with_structured_output(Movie, method="function_calling")
+print(repr(as_tool.invoke("Give me the key facts about the film Alien.")))

@@ -9,49 +9,39 @@ from __future__ import annotations
 import io
 import wave
 from pathlib import Path
-from typing import Any
 
 from langchain_tokenhot import ChatTokenhotGemini
 from langchain_tokenhot.audio import audio_block_to_wav
 
 MODEL = "gemini-2.5-flash-preview-tts"
+OUT_DIR = Path()  # files are written to the current directory
 
 
-def main(llm: ChatTokenhotGemini | None = None, out_dir: Path = Path()) -> dict[str, Any]:
-    # --8<-- [start:speak]
-    tts = llm or ChatTokenhotGemini(model=MODEL, voice_name="Kore")
-    msg = tts.invoke("Say cheerfully: Have a wonderful day!")
+tts = ChatTokenhotGemini(model=MODEL, voice_name="Kore")
+msg = tts.invoke("Say cheerfully: Have a wonderful day!")
 
-    audio = next(b for b in msg.content_blocks if b["type"] == "audio")
-    wav_bytes = audio_block_to_wav(audio)
-    (out_dir / "greeting.wav").write_bytes(wav_bytes)
+audio = next(b for b in msg.content_blocks if b["type"] == "audio")
+wav_bytes = audio_block_to_wav(audio)
+(OUT_DIR / "greeting.wav").write_bytes(wav_bytes)
 
-    with wave.open(io.BytesIO(wav_bytes)) as wav:
-        seconds = wav.getnframes() / wav.getframerate()
-        print(audio["mime_type"], wav.getframerate(), "Hz", f"{seconds:.2f} s")
-    print(msg.usage_metadata)
-    # --8<-- [end:speak]
+with wave.open(io.BytesIO(wav_bytes)) as wav:
+    seconds = wav.getnframes() / wav.getframerate()
+    print(audio["mime_type"], wav.getframerate(), "Hz", f"{seconds:.2f} s")
+print(msg.usage_metadata)
 
-    # --8<-- [start:dialogue]
-    speakers = {"Joe": "Kore", "Jane": "Puck"}
-    dialogue = tts.invoke(
-        "TTS the following conversation between Joe and Jane:\n"
-        "Joe: How's it going today, Jane?\n"
-        "Jane: Not too bad, how about you?",
-        speech_config={
-            "multi_speaker_voice_config": {
-                "speaker_voice_configs": [
-                    {"speaker": name, "voice_config": {"prebuilt_voice_config": {"voice_name": v}}}
-                    for name, v in speakers.items()
-                ]
-            }
-        },
-    )
-    block = next(b for b in dialogue.content_blocks if b["type"] == "audio")
-    (out_dir / "dialogue.wav").write_bytes(audio_block_to_wav(block))
-    # --8<-- [end:dialogue]
-    return {"msg": msg, "dialogue": dialogue}
-
-
-if __name__ == "__main__":
-    main()
+speakers = {"Joe": "Kore", "Jane": "Puck"}
+dialogue = tts.invoke(
+    "TTS the following conversation between Joe and Jane:\n"
+    "Joe: How's it going today, Jane?\n"
+    "Jane: Not too bad, how about you?",
+    speech_config={
+        "multi_speaker_voice_config": {
+            "speaker_voice_configs": [
+                {"speaker": name, "voice_config": {"prebuilt_voice_config": {"voice_name": v}}}
+                for name, v in speakers.items()
+            ]
+        }
+    },
+)
+block = next(b for b in dialogue.content_blocks if b["type"] == "audio")
+(OUT_DIR / "dialogue.wav").write_bytes(audio_block_to_wav(block))

@@ -15,7 +15,6 @@ from langchain_tokenhot import ChatTokenhotGemini
 MODEL = "gemini-3-flash-preview"
 
 
-# --8<-- [start:tools]
 @tool
 def get_weather(city: str) -> str:
     """Current weather for a city."""
@@ -23,30 +22,17 @@ def get_weather(city: str) -> str:
     return forecasts.get(city, "no data")
 
 
-# --8<-- [end:tools]
+llm = ChatTokenhotGemini(model=MODEL)
+llm_with_tools = llm.bind_tools([get_weather])
 
+messages: list[Any] = [HumanMessage("What's the weather in Paris and in Oslo?")]
+ai_msg = llm_with_tools.invoke(messages)
+for call in ai_msg.tool_calls:
+    print(call["name"], call["args"])
 
-def main(llm: ChatTokenhotGemini | None = None) -> dict[str, Any]:
-    llm = llm or ChatTokenhotGemini(model=MODEL)
-    # --8<-- [start:call]
-    llm_with_tools = llm.bind_tools([get_weather])
+messages.append(ai_msg)
+# Invoking a tool with a tool call returns a ToolMessage that answers that call.
+messages.extend(get_weather.invoke(call) for call in ai_msg.tool_calls)
 
-    messages: list[Any] = [HumanMessage("What's the weather in Paris and in Oslo?")]
-    ai_msg = llm_with_tools.invoke(messages)
-    for call in ai_msg.tool_calls:
-        print(call["name"], call["args"])
-    # --8<-- [end:call]
-
-    # --8<-- [start:results]
-    messages.append(ai_msg)
-    # Invoking a tool with a tool call returns a ToolMessage that answers that call.
-    messages.extend(get_weather.invoke(call) for call in ai_msg.tool_calls)
-
-    final = llm_with_tools.invoke(messages)
-    print(final.text)
-    # --8<-- [end:results]
-    return {"ai_msg": ai_msg, "messages": messages, "final": final}
-
-
-if __name__ == "__main__":
-    main()
+final = llm_with_tools.invoke(messages)
+print(final.text)

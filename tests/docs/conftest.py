@@ -1,41 +1,41 @@
-"""Fixtures for running the documentation examples offline.
+"""Running the documentation examples offline, as a user runs them.
 
-Each example in `docs/examples/` exposes `main(llm=None, ...)`. A test starts the fake Gemini
-server on 127.0.0.1 with a responder written for that example, hands `main` a
-`ChatTokenhotGemini` pointed at it, asserts on what came back and on what was sent, and checks
-that what the example printed is exactly `docs/examples/output/<name>.txt`, the output the
-guides show (`UPDATE_DOC_OUTPUTS=1 python -m pytest tests/docs` rewrites those files).
+The convention (every example, every guide):
+
+* `docs/examples/NAME.py` is a complete script a user can paste and run: imports,
+  `ChatTokenhotGemini(model=...)` taking its key and base URL from the environment
+  (`TOKENHOT_API_KEY`, `TOKENHOT_BASE_URL`), printed output. No harness-only parameters.
+* Its test starts the fake Gemini server (`server`), answers with a responder written for that
+  example, and calls `run_example("NAME")`: with `TOKENHOT_BASE_URL` pointing at the server and
+  `TOKENHOT_API_KEY=test` (monkeypatched), in an empty working directory (`tmp_path`), the script
+  runs through `runpy.run_path(..., run_name="__main__")`; the script's globals come back for
+  assertions. The test asserts on what the server received and on what came back, and
+  `printed("NAME")` checks that the output is exactly `docs/examples/output/NAME.txt`
+  (`UPDATE_DOC_OUTPUTS=1 python -m pytest tests/docs` rewrites those files).
+* A docs page shows the script inline: the line `<!-- example: docs/examples/NAME.py -->`, then
+  a fenced ```python block holding the file exactly; output likewise after
+  `<!-- output: docs/examples/output/NAME.txt -->` in a ```text block.
+  `test_pages.py` keeps pages and files identical (`UPDATE_DOC_OUTPUTS=1` rewrites the pages).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
-from collections.abc import Iterator
+import runpy
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from langchain_tokenhot import ChatTokenhotGemini
 from tests.support.fake_gemini import FakeGemini
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
 OUTPUTS = EXAMPLES / "output"
+API_KEY = "test"
 
-
-def load_example(name: str) -> ModuleType:
-    """Import `docs/examples/<name>.py` as a fresh module."""
-    module_name = f"docs_example_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+RunExample = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture
@@ -45,13 +45,16 @@ def server() -> Iterator[FakeGemini]:
 
 
 @pytest.fixture
-def make_llm(server: FakeGemini) -> Any:
-    def make(model: str, **kwargs: Any) -> ChatTokenhotGemini:
-        return ChatTokenhotGemini(
-            model=model, api_key="test", base_url=server.base_url, max_retries=0, **kwargs
-        )
+def run_example(server: FakeGemini, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunExample:
+    """`run_example("NAME")`: run `docs/examples/NAME.py` against `server`; its globals."""
 
-    return make
+    def run(name: str) -> dict[str, Any]:
+        monkeypatch.setenv("TOKENHOT_BASE_URL", server.base_url)
+        monkeypatch.setenv("TOKENHOT_API_KEY", API_KEY)
+        monkeypatch.chdir(tmp_path)
+        return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__main__")
+
+    return run
 
 
 @pytest.fixture

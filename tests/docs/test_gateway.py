@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import runpy
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.docs.conftest import RunExample
 from tests.support.gateway import FakeGateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,15 +16,19 @@ EXAMPLE = ROOT / "docs" / "examples" / "gateway.py"
 PAGE = ROOT / "docs" / "guides" / "gateway.md"
 
 
-def test_gateway_example(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def server() -> Iterator[FakeGateway]:
+    """The gateway-shaped fake in place of the plain one, for `run_example`."""
     with FakeGateway(models=["gemini-2.5-flash", "gemini-9-ultra"], keys=["test"]) as gateway:
-        monkeypatch.setenv("TOKENHOT_BASE_URL", gateway.base_url)
-        monkeypatch.setenv("TOKENHOT_API_KEY", "test")
-        runpy.run_path(str(EXAMPLE), run_name="__main__")
-        sent = gateway.client_requests
-        upstream = gateway.requests
+        yield gateway
+
+
+def test_gateway_example(
+    server: FakeGateway, run_example: RunExample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_example("gateway")
+    sent = server.client_requests
+    upstream = server.requests
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "gemini-2.5-flash: 1048576"
     assert printed[1] == "gemini-9-ultra: no profile"

@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import last_user_text, stream_events, system_text, text_reply
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response, sse
 
@@ -35,11 +35,11 @@ def quickstart_responder(request: RecordedRequest) -> Action:
     return json_response(text_reply(ANSWERS[question], model=FLASH, thoughts=32, prompt_tokens=14))
 
 
-def test_quickstart(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_quickstart(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = quickstart_responder
-    result = load_example("quickstart").main(make_llm(FLASH))
+    result = run_example("quickstart")
 
-    first: AIMessage = result["first"]
+    first: AIMessage = result["msg"]
     assert first.text == "The capital of France is Paris."
     # output tokens = candidates + thoughts; total from the server.
     assert first.usage_metadata == {
@@ -49,9 +49,9 @@ def test_quickstart(server: FakeGemini, make_llm: Any, printed: Any) -> None:
         "input_token_details": {"cache_read": 0},
         "output_token_details": {"reasoning": 32},
     }
-    assert result["stream"][:3] == STREAMS["Write a haiku about the sea."]
-    assert [r.text for r in result["batch"]] == ["2 + 2 = 4.", "Red."]
-    assert result["async"] == "¡Hola!"
+    assert result["pieces"][:3] == STREAMS["Write a haiku about the sea."]
+    assert [r.text for r in result["replies"]] == ["2 + 2 = 4.", "Red."]
+    assert result["greeting"] == "¡Hola!"
 
     ops = [(r.operation, r.query.get("alt")) for r in server.requests]
     assert ops.count(("streamGenerateContent", "sse")) == 2
@@ -78,13 +78,13 @@ def chain_responder(request: RecordedRequest) -> Action:
     return json_response(text_reply(text, model=FLASH))
 
 
-def test_chain(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_chain(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = chain_responder
-    result = load_example("chain").main(make_llm(FLASH))
-    assert result["invoke"] == "J'adore la programmation."
+    result = run_example("chain")
+    assert result["answer"] == "J'adore la programmation."
     # The closing chunk (usage, finish reason) adds an empty string.
-    assert result["stream"] == ["J'adore ", "la ", "programmation.", ""]
-    assert result["batch"] == ["J'adore la programmation.", "Bonjour !"]
+    assert result["pieces"] == ["J'adore ", "la ", "programmation.", ""]
+    assert result["answers"] == ["J'adore la programmation.", "Bonjour !"]
     # The prompt's variables reached the wire: system instruction + the human turn.
     first = server.requests[0].json
     assert system_text(first) == (

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.support.fake_gemini import FakeGemini, from_sample, load_sample_json
 
 PRO25 = "gemini-2.5-pro"
 
 
-def test_grounding(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_grounding(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.enqueue(from_sample("grounding_google_search"))
-    msg = load_example("grounding").main(make_llm(PRO25))
+    msg = run_example("grounding")["msg"]
 
     assert server.last_request.json["tools"] == [{"googleSearch": {}}]
     recorded = load_sample_json("grounding_google_search")["candidates"][0]["groundingMetadata"]

@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import image_reply, last_user_text, png, read_png
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -43,12 +43,9 @@ def image_responder(request: RecordedRequest) -> Action:
     return json_response(reply)
 
 
-def test_images(server: FakeGemini, make_llm: Any, printed: Any, tmp_path: Path) -> None:
+def test_images(server: FakeGemini, run_example: RunExample, printed: Any, tmp_path: Path) -> None:
     server.default = image_responder
-    llm = make_llm(
-        IMAGE_MODEL, response_modalities=["TEXT", "IMAGE"], image_config={"aspect_ratio": "1:1"}
-    )
-    result = load_example("images").main(llm, out_dir=tmp_path)
+    result = run_example("images")
 
     files = {p.name: read_png(p.read_bytes()) for p in tmp_path.iterdir()}
     assert files == {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import function_calls, last_user_text, system_text
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -16,9 +16,9 @@ def porto_responder(request: RecordedRequest) -> Action:
     return json_response(function_calls([("get_weather", {"city": "Porto"})], model=GEMINI3))
 
 
-def test_migration(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_migration(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = porto_responder
-    result = load_example("migration").main(make_llm(GEMINI3))
+    result = run_example("migration")
     history = result["history"]
     call_id = history[2].tool_calls[0]["id"]
     call_sig = history[2].additional_kwargs["__gemini_function_call_thought_signatures__"][call_id]

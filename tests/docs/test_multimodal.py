@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.docs.conftest import EXAMPLES, load_example
+from tests.docs.conftest import EXAMPLES, RunExample
 from tests.docs.gemini import read_png, text_reply
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -28,9 +28,9 @@ def media_responder(request: RecordedRequest) -> Action:
     return json_response(text_reply(text, model=FLASH, prompt_tokens=270))
 
 
-def test_multimodal(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_multimodal(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = media_responder
-    result = load_example("multimodal").main(make_llm(FLASH))
+    result = run_example("multimodal")
 
     image_req, pdf_req = (r.json["contents"] for r in server.requests)
     assert image_req == [

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import last_user_text, system_text, text_reply
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -29,16 +29,16 @@ def rag_responder(request: RecordedRequest) -> Action:
     return json_response(text_reply(orjson.dumps(answer).decode(), model=FLASH, thoughts=120))
 
 
-def test_rag(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_rag(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = rag_responder
-    module = load_example("rag")
-    result = module.main(make_llm(FLASH))
+    script = run_example("rag")
+    result = script["result"]
 
     retrieved = [doc.id for doc in result["docs"]]
     assert len(retrieved) == 2
     assert retrieved[0] == "returns"  # the keyword embedding ranks the right document first
     answer = result["answer"]
-    assert isinstance(answer, module.CitedAnswer)
+    assert isinstance(answer, script["CitedAnswer"])
     assert answer.citations == ["returns"]
     assert set(answer.citations) <= set(retrieved)
     # Exactly the retrieved documents reached the model, numbered by id.
@@ -49,8 +49,11 @@ def test_rag(server: FakeGemini, make_llm: Any, printed: Any) -> None:
     printed("rag")
 
 
-def test_keyword_embedding_is_deterministic_and_normalised() -> None:
-    embeddings = load_example("rag").KeywordEmbeddings()
+def test_keyword_embedding_is_deterministic_and_normalised(
+    run_example: RunExample, server: FakeGemini
+) -> None:
+    server.default = rag_responder
+    embeddings = run_example("rag")["KeywordEmbeddings"]()
     a = embeddings.embed_query("Refunds and returns")
     assert a == embeddings.embed_documents(["Refunds and returns"])[0]
     assert abs(sum(v * v for v in a) - 1.0) < 1e-9

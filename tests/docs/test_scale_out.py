@@ -13,6 +13,7 @@ import pytest
 import ray
 
 from tests.deployment.workers import echo, prompt_of
+from tests.docs.conftest import RunExample
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, error, google_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ def local_ray() -> Iterator[None]:
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGemini]:
     with FakeGemini(default=echo) as fake:
+        # Set here too: the crash test builds its model in this process, outside run_example.
         monkeypatch.setenv("TOKENHOT_BASE_URL", fake.base_url)
         monkeypatch.setenv("TOKENHOT_API_KEY", "test")
         yield fake
@@ -68,9 +70,12 @@ def test_a_crashed_worker_is_reported_in_its_place(local_ray: None, server: Fake
 
 
 def test_the_example_fans_out_and_prints_in_order(
-    local_ray: None, server: FakeGemini, capsys: pytest.CaptureFixture[str]
+    local_ray: None,
+    server: FakeGemini,
+    run_example: RunExample,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    namespace = runpy.run_path(str(EXAMPLE), run_name="__main__")
+    namespace = run_example("scale_out_ray")
     prompts = namespace["PROMPTS"]
     assert capsys.readouterr().out.splitlines() == [f"{p} -> answer to {p}" for p in prompts]
     assert sorted(r.json["contents"][-1]["parts"][0]["text"] for r in server.requests) == sorted(

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import last_user_text, response, text_reply
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -58,16 +58,15 @@ def movie_responder(request: RecordedRequest) -> Action:
     )
 
 
-def test_structured_output(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_structured_output(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = movie_responder
-    module = load_example("structured_output")
-    result = module.main(make_llm(FLASH))
+    script = run_example("structured_output")
 
-    movie = result["movie"]
-    assert isinstance(movie, module.Movie)
+    movie = script["movie"]
+    assert isinstance(movie, script["Movie"])
     assert movie.model_dump() == FILMS["Inception"]
-    raw = result["with_raw"]
-    assert raw["parsed"] == module.Movie(**FILMS["Spirited Away"])
+    raw = script["result"]
+    assert raw["parsed"] == script["Movie"](**FILMS["Spirited Away"])
     assert raw["parsing_error"] is None
     assert raw["raw"].usage_metadata["output_token_details"] == {"reasoning": 360}
 

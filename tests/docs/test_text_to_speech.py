@@ -6,7 +6,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import tone_pcm, tts_reply
 from tests.support.fake_gemini import Action, FakeGemini, RecordedRequest, json_response
 
@@ -23,9 +23,11 @@ def tts_responder(request: RecordedRequest) -> Action:
     return json_response(tts_reply(GREETING, model=TTS))
 
 
-def test_text_to_speech(server: FakeGemini, make_llm: Any, printed: Any, tmp_path: Path) -> None:
+def test_text_to_speech(
+    server: FakeGemini, run_example: RunExample, printed: Any, tmp_path: Path
+) -> None:
     server.default = tts_responder
-    result = load_example("text_to_speech").main(make_llm(TTS, voice_name="Kore"), tmp_path)
+    result = run_example("text_to_speech")
 
     with wave.open(str(tmp_path / "greeting.wav")) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 24000)

@@ -11,7 +11,7 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from tests.docs.conftest import load_example
+from tests.docs.conftest import RunExample
 from tests.docs.gemini import (
     function_calls,
     function_responses,
@@ -47,9 +47,9 @@ def weather_responder(request: RecordedRequest) -> Action:
     )
 
 
-def test_tool_calling(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_tool_calling(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = weather_responder
-    result = load_example("tool_calling").main(make_llm(GEMINI3))
+    result = run_example("tool_calling")
 
     calls = result["ai_msg"].tool_calls
     assert [(c["name"], c["args"]) for c in calls] == [
@@ -117,9 +117,9 @@ def agent_responder(request: RecordedRequest) -> Action:
     return json_response(text_reply(answer, model=GEMINI3, signature="SIG_ANSWER", thoughts=40))
 
 
-def test_agent(server: FakeGemini, make_llm: Any, printed: Any) -> None:
+def test_agent(server: FakeGemini, run_example: RunExample, printed: Any) -> None:
     server.default = agent_responder
-    result = load_example("agent").main(make_llm(GEMINI3))
+    result = run_example("agent")["result"]
 
     tool_messages = {m.name: m.content for m in result["messages"] if m.type == "tool"}
     assert tool_messages == {

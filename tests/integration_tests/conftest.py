@@ -15,9 +15,15 @@ Three ways to run (`scripts/record_cassettes.py` drives the last two; see casset
   files: the cassette keeps the original URL and the placeholder's `x-cassette-source`. Every
   rerouted request also carries an `x-cassette-test: <test name>` header (added below vcrpy,
   never recorded) that tells the scripted responder which test is running.
-* live (`TOKENHOT_API_KEY` set, sockets allowed, `--record-mode=rewrite`): real Tokenhot and
-  real downloads; responses without an `x-cassette-source` header get
-  `live recording, <UTC date>` so the cassette says where it came from.
+* live (`TOKENHOT_CASSETTE_LIVE=1`, `TOKENHOT_API_KEY` set, sockets allowed,
+  `--record-mode=rewrite`): real downloads, and the model talks to `TOKENHOT_BASE_URL` when it is
+  set (a staging endpoint, a self-hosted gateway), else to Tokenhot; the cassette holds the
+  default base URL either way, so replays match. Responses without an `x-cassette-source` header
+  get `live recording, <UTC date>` (plus `, base URL <url>` for another base URL) so the
+  cassette says where it came from.
+
+`TOKENHOT_CASSETTE_DIR` moves the cassette library (the recorder writes into an empty staging
+directory and copies back only what passing tests recorded).
 
 Cassettes never hold credentials: request headers are reduced to `content-type` (after the
 usual `filter_headers`), the `key` query parameter is filtered, and response headers are reduced
@@ -27,24 +33,33 @@ to `content-type` and `x-cassette-source`.
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpcore
+import orjson
 import pytest
 from langchain_tests.conftest import base_vcr_config
 
 REPO = Path(__file__).resolve().parents[2]
-CASSETTES_DIR = REPO / "cassettes"
+CASSETTES_DIR = Path(os.environ.get("TOKENHOT_CASSETTE_DIR") or REPO / "cassettes")
 DEFAULT_BASE_URL = "https://api.tokenhot.ai"
 SOURCE_HEADER = "x-cassette-source"
 TEST_HEADER = "x-cassette-test"
 MEDIA_PREFIX = "/__media__/"
 
 BUILD = os.environ.get("TOKENHOT_CASSETTE_BUILD") == "1"
-FAKE_BASE_URL = os.environ.get("TOKENHOT_BASE_URL", "").rstrip("/") if BUILD else ""
+LIVE = os.environ.get("TOKENHOT_CASSETTE_LIVE") == "1"
+# The base URL the model talks to while recording; written into cassettes as the default one.
+RECORD_BASE_URL = (
+    os.environ.get("TOKENHOT_BASE_URL", "").rstrip("/") or DEFAULT_BASE_URL
+    if BUILD or LIVE
+    else DEFAULT_BASE_URL
+)
+FAKE_BASE_URL = RECORD_BASE_URL if BUILD else ""
 if BUILD and not FAKE_BASE_URL.startswith("http://127.0.0.1:"):
     raise RuntimeError(
         "TOKENHOT_CASSETTE_BUILD=1 needs TOKENHOT_BASE_URL=http://127.0.0.1:<port> of the fake "
@@ -56,8 +71,8 @@ _KEPT_RESPONSE_HEADERS = frozenset({"content-type", SOURCE_HEADER})
 
 
 def _before_record_request(request: Any) -> Any:
-    if BUILD and request.uri.startswith(FAKE_BASE_URL + "/"):
-        request.uri = DEFAULT_BASE_URL + request.uri[len(FAKE_BASE_URL) :]
+    if request.uri.startswith(RECORD_BASE_URL + "/"):
+        request.uri = DEFAULT_BASE_URL + request.uri[len(RECORD_BASE_URL) :]
     for name in list(request.headers):
         if name.lower() not in _KEPT_REQUEST_HEADERS:
             del request.headers[name]
@@ -72,17 +87,50 @@ def _before_record_response(response: dict[str, Any]) -> dict[str, Any]:
     }
     if not any(name.lower() == SOURCE_HEADER for name in headers):
         today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-        headers[SOURCE_HEADER] = [f"live recording, {today}"]
+        via = "" if RECORD_BASE_URL == DEFAULT_BASE_URL else f", base URL {RECORD_BASE_URL}"
+        headers[SOURCE_HEADER] = [f"live recording, {today}{via}"]
     response["headers"] = headers
     return response
 
 
+def _clean_descriptions(value: Any) -> Any:
+    """`value` with every `description` string passed through `inspect.cleandoc`.
+
+    Tool and schema descriptions come from docstrings, and Python 3.13 strips their common
+    indentation at compile time: the same tool sends `"Adds.\n\n    Args: ..."` on 3.11 and
+    `"Adds.\n\nArgs: ..."` on 3.13. Nothing else in a body is touched.
+    """
+    if isinstance(value, dict):
+        return {
+            key: inspect.cleandoc(item)
+            if key == "description" and isinstance(item, str)
+            else _clean_descriptions(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_clean_descriptions(item) for item in value]
+    return value
+
+
+def wire_body(body: bytes | str | None) -> bytes:
+    """What replay compares of a request body: the bytes, descriptions cleaned (JSON bodies)."""
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw
+    # orjson keeps key order, so a reordered body still differs.
+    return orjson.dumps(_clean_descriptions(parsed))
+
+
 def _exact_body(r1: Any, r2: Any) -> None:
-    """vcrpy's `body` matcher compares JSON bodies parsed; ours wants the exact bytes."""
-    if r1.body != r2.body:
-        raise AssertionError(
-            f"request bodies differ ({len(r1.body or b'')} vs {len(r2.body or b'')} bytes)"
-        )
+    """Exact body bytes (vcrpy's own `body` matcher compares parsed JSON, ignoring key order
+    and types), except for the line indentation of docstring-made descriptions."""
+    if r1.body == r2.body or wire_body(r1.body) == wire_body(r2.body):
+        return
+    raise AssertionError(
+        f"request bodies differ ({len(r1.body or b'')} vs {len(r2.body or b'')} bytes)"
+    )
 
 
 @pytest.fixture(scope="session")

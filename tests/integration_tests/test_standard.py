@@ -20,10 +20,10 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_tokenhot import ChatTokenhotGemini
 from tests.capabilities import TokenhotCapabilities
+from tests.integration_tests.conftest import BUILD, RECORD_BASE_URL
 
 pytestmark = pytest.mark.vcr
 
-DEFAULT_BASE_URL = "https://api.tokenhot.ai"
 OFFLINE_KEY = "offline-replay-key"
 
 REASONING_PROMPT = "What is 17 * 24? Think it through, then answer with the number only."
@@ -75,18 +75,17 @@ def _collect(llm: ChatTokenhotGemini, messages: list[BaseMessage], *, stream: bo
 class TestChatTokenhotGeminiIntegration(TokenhotCapabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        building = os.environ.get("TOKENHOT_CASSETTE_BUILD") == "1"
         return {
             "model": "gemini-3-flash-preview",
             "api_key": os.environ.get("TOKENHOT_API_KEY") or OFFLINE_KEY,
             "max_retries": 0,
-            # Only the cassette build talks to another server (the local fake Gemini); replays
+            # Recording (offline build or live) talks to TOKENHOT_BASE_URL when set; replays
             # always use the default URL that the cassettes hold.
-            "base_url": (
-                os.environ.get("TOKENHOT_BASE_URL", DEFAULT_BASE_URL)
-                if building
-                else DEFAULT_BASE_URL
-            ),
+            "base_url": RECORD_BASE_URL,
+            # An offline build reroutes media downloads to the fake server on 127.0.0.1 (below
+            # vcrpy), which the media-URL policy refuses unless allowed; replays and live
+            # recordings download nothing from loopback, so the option changes nothing there.
+            **({"media_allowed_hosts": ["127.0.0.1"]} if BUILD else {}),
         }
 
     @property
