@@ -648,16 +648,7 @@ SERVER_SIDE_INVOCATIONS = "includeServerSideToolInvocations"
 
 # Built-in tools the model runs itself; `computerUse` is left out because its actions are
 # executed by the caller, like function calls.
-_SERVER_SIDE_TOOLS = frozenset(
-    {
-        "googleSearch",
-        "googleSearchRetrieval",
-        "codeExecution",
-        "urlContext",
-        "googleMaps",
-        "fileSearch",
-    }
-)
+_SERVER_SIDE_TOOLS = _BUILTIN_TOOLS - {"computerUse"}
 
 
 def builtin_kinds(tools_array: Sequence[Mapping[str, Any]]) -> list[str]:
