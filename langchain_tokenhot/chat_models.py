@@ -10,7 +10,6 @@ import copy
 import difflib
 import functools
 import os
-import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Annotated, Any, Literal, NamedTuple
@@ -69,6 +68,7 @@ from ._request import (
 )
 from ._resolution import check_media_resolution
 from ._response import check_shape, messages_from_response
+from ._secrets import header_env, is_secret_header, masked_headers, scrub_values
 from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
 from ._structured import StructuredOutputParser
@@ -114,44 +114,6 @@ _OPTION_KEYS = (
     | frozenset(NESTED_CONFIG_OPTIONS)
     | {"voice_name"}
 )
-_SECRET_HEADER = re.compile(
-    r"^(cookie|set-cookie|api-?key|key|token|secret)$"
-    r"|(^|[-_.])(auth|password|passwd|credential|signature|session|cookie)"
-    r"|[-_.](key|token|secret)$"
-    r"|apikey$",
-    re.IGNORECASE,
-)
-"""Header names whose values are credentials (masked like `api_key`)."""
-
-
-def is_secret_header(name: str) -> bool:
-    """Whether a header's value is a credential (`Authorization`, `Cookie`, `*-Key`, ...)."""
-    return _SECRET_HEADER.search(name.strip()) is not None
-
-
-def _secrets(key: str, default_headers: Mapping[str, str] | None) -> tuple[str, ...]:
-    """The values scrubbed from error texts: the key and every credential header's value (and
-    the token of an `Authorization: Bearer ...`); short ones are masked as whole tokens only."""
-    values = [key]
-    for name, value in (default_headers or {}).items():
-        if is_secret_header(name) and isinstance(value, str):
-            values.append(value)
-            scheme, _, token = value.partition(" ")
-            if token and scheme.isalpha():
-                values.append(token.strip())
-    # Longest first, so a value that contains another is masked whole.
-    return tuple(sorted({v for v in values if v}, key=len, reverse=True))
-
-
-def _header_env(name: str) -> str:
-    """The environment variable a serialized credential header is read back from."""
-    return "TOKENHOT_HEADER_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
-
-
-def _masked_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
-    if headers is None:
-        return None
-    return {k: "**********" if is_secret_header(k) else v for k, v in headers.items()}
 
 
 def _lower_name(value: Any) -> Any:
@@ -431,7 +393,7 @@ class ChatTokenhotGemini(BaseChatModel):
         secrets = {"api_key": "TOKENHOT_API_KEY"}
         for name in self.default_headers or ():
             if is_secret_header(name) and "." not in name:
-                secrets[f"default_headers.{name}"] = _header_env(name)
+                secrets[f"default_headers.{name}"] = header_env(name)
         return secrets
 
     def to_json(self) -> Any:
@@ -443,7 +405,7 @@ class ChatTokenhotGemini(BaseChatModel):
         if isinstance(kwargs, dict) and isinstance(headers, dict):
             kwargs["default_headers"] = {
                 name: (
-                    {"lc": 1, "type": "secret", "id": [_header_env(name)]}
+                    {"lc": 1, "type": "secret", "id": [header_env(name)]}
                     if "." in name and is_secret_header(name)
                     else value
                 )
@@ -454,12 +416,12 @@ class ChatTokenhotGemini(BaseChatModel):
     @field_serializer("default_headers")
     def _mask_secret_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
         """`model_dump()` masks credential headers as it masks `api_key`."""
-        return _masked_headers(headers)
+        return masked_headers(headers)
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
             if name == "default_headers" and value:
-                value = _masked_headers(value)
+                value = masked_headers(value)
             yield name, value
 
     @property
@@ -546,7 +508,7 @@ class ChatTokenhotGemini(BaseChatModel):
         transport = self.__pydantic_private__["_transport"] = Transport(  # type: ignore[index]
             base_url=normalize_base_url(self.base_url),
             headers=headers,
-            secret=_secrets(key, self.default_headers),
+            secret=scrub_values(key, self.default_headers),
             timeout=self.timeout,
             max_retries=self.max_retries,
             http_client=self.http_client,
