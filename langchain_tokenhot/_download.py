@@ -14,7 +14,9 @@ its bytes inlined into the prompt. So every download goes through `download` / `
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
 * the body is size-capped (`MAX_DOWNLOAD_BYTES`); the whole download (every hop, connect and
-  each read, headers included) is bounded by the deadline.
+  each read, headers included) is bounded by the deadline;
+* downloads ask for `Accept-Encoding: identity` and refuse an answer compressed anyway: a few
+  KB of gzip or zstd decompress to gigabytes in one read, before any size check could run.
 
 A refusal raises `MediaURLRefusedError` (before anything is sent to the model), a failed
 download `MediaDownloadError`; both name the URL with its credentials and query values masked.
@@ -364,6 +366,10 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+# Media is sent to the model as it is stored, so a compressed transfer saves nothing, and
+# bounding a decompressor's output per codec is code we need not have: see `_check_encoding`.
+_DOWNLOAD_HEADERS = {"Accept-Encoding": "identity"}
+
 _POOL_LIMITS = {"max_connections": 100, "max_keepalive_connections": 10, "keepalive_expiry": 5.0}
 
 
@@ -398,7 +404,10 @@ def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
     return process_client(
         policy.pool_name,
         lambda: httpx.Client(
-            transport=_GuardedHTTPTransport(policy), follow_redirects=False, trust_env=False
+            transport=_GuardedHTTPTransport(policy),
+            follow_redirects=False,
+            trust_env=False,
+            headers=_DOWNLOAD_HEADERS,
         ),
     )
 
@@ -408,7 +417,10 @@ def guarded_async_client(policy: MediaURLPolicy) -> httpx.AsyncClient:
     return loop_client(
         policy.pool_name,
         lambda: httpx.AsyncClient(
-            transport=_AsyncGuardedHTTPTransport(policy), follow_redirects=False, trust_env=False
+            transport=_AsyncGuardedHTTPTransport(policy),
+            follow_redirects=False,
+            trust_env=False,
+            headers=_DOWNLOAD_HEADERS,
         ),
     )
 
@@ -453,7 +465,7 @@ def _download_hops(
                     target = redirect
                     continue
                 data = bytearray()
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     data += chunk
                     _check_size(url, len(data))
                     _check_deadline(url, until, deadline)
@@ -513,7 +525,7 @@ async def _adownload(
                     target = redirect
                     continue
                 data = bytearray()
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     data += chunk
                     _check_size(url, len(data))
                     _check_deadline(url, until, deadline)
@@ -644,9 +656,30 @@ def _check_response(url: str, response: httpx.Response) -> None:
                 transient=status in _TRANSIENT,
             )
         )
+    _check_encoding(url, response)
     length = response.headers.get("content-length")
     if length and length.isdigit():
         _check_size(url, int(length))
+
+
+def _check_encoding(url: str, response: httpx.Response) -> None:
+    """Refuse a body compressed although we asked for identity (the body is read raw, so it
+    would otherwise be inlined still compressed)."""
+    encoding = response.headers.get("content-encoding", "")
+    if any(part.strip().lower() not in ("", "identity") for part in encoding.split(",")):
+        host = _host(response.request.url)
+        _raise(
+            MediaDownloadError(
+                f"could not download media {safe_url(url)}: the media host {host} sent it "
+                f"compressed (Content-Encoding: {encoding}) although the download asked for "
+                "Accept-Encoding: identity; compressed answers are refused, not decompressed "
+                "(a small compressed body can expand past the size cap). Serve it "
+                "uncompressed, or upload it and pass a file URI",
+                url=safe_url(url),
+                host=host,
+                media_status=response.status_code,
+            )
+        )
 
 
 def _check_size(url: str, size: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import pickle
 import time
 from collections.abc import Callable, Iterator
@@ -553,3 +554,41 @@ def test_obfuscated_loopback_forms_are_refused(server: FakeGemini, host: str) ->
     with pytest.raises(MediaURLRefusedError):
         fetch(f"http://{host}:{server.port}/cat.png", policy())
     assert server.requests == []
+
+
+# -- compressed answers: never decompressed past the cap ---------------------------------------
+
+
+def test_downloads_ask_for_identity_encoding(server: FakeGemini) -> None:
+    fetch(f"http://127.0.0.1:{server.port}/cat.png", policy("127.0.0.1"))
+    [get] = server.requests
+    assert get.headers["accept-encoding"] == "identity"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "zstd", "br", "gzip, identity"])
+async def test_a_compressed_answer_is_refused_not_decompressed(
+    server: FakeGemini, encoding: str
+) -> None:
+    # 30 MB of zeros compress to ~30 KB: decompressed, they would pass a 20 MB cap in memory.
+    bomb = gzip.compress(bytes(30 * 1024 * 1024))
+    answer = json_response(
+        bomb, headers={"Content-Type": "image/png", "Content-Encoding": encoding}
+    )
+    server.enqueue(answer, answer)
+    url = f"http://127.0.0.1:{server.port}/cat.png"
+    for run in ("sync", "async"):
+        with pytest.raises(MediaDownloadError) as caught:
+            if run == "sync":
+                fetch(url, policy("127.0.0.1"))
+            else:
+                await adownload(url, policy("127.0.0.1"), timeout=TIMEOUT, deadline=5.0)
+        assert f"Content-Encoding: {encoding}" in str(caught.value)
+        assert "identity" in str(caught.value)
+        assert not caught.value.is_retryable
+
+
+def test_an_identity_content_encoding_is_accepted(server: FakeGemini) -> None:
+    server.enqueue(
+        json_response(PNG, headers={"Content-Type": "image/png", "Content-Encoding": "identity"})
+    )
+    assert fetch(f"http://127.0.0.1:{server.port}/cat.png", policy("127.0.0.1")).data == PNG
