@@ -73,6 +73,8 @@ _RULES: tuple[tuple[str, tuple[_Network, ...]], ...] = (
             ipaddress.ip_network("172.16.0.0/12"),
             ipaddress.ip_network("192.168.0.0/16"),
             ipaddress.ip_network("fc00::/7"),
+            # Site-local: deprecated, but a network that still routes it means it privately.
+            ipaddress.ip_network("fec0::/10"),
         ),
     ),
     ("CGNAT (shared address space)", (ipaddress.ip_network("100.64.0.0/10"),)),
@@ -93,11 +95,47 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 prefixes whose addresses carry an IPv4 address in their low 32 bits, which a translator
+# or tunnel on the path may connect to: `64:ff9b::169.254.169.254` reaches the metadata address
+# through NAT64. (IPv4-mapped `::ffff:0:0/96` is `ipv4_mapped`; 6to4 is `sixtofour`.)
+_IPV4_IN_LOW_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765)
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated, RFC 4291)
+)
+# Local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator's prefix
+# length, so an address in it is refused unless its low 32 bits name a rule more precisely.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_NOT_EMBEDDING = (ipaddress.IPv6Address("::"), ipaddress.IPv6Address("::1"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address `ip` carries (mapped, translated, compatible, NAT64, 6to4), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NOT_EMBEDDING:
+        return None  # the unspecified and loopback addresses, not IPv4-compatible ones
+    if ip in _LOCAL_NAT64 or any(ip in prefix for prefix in _IPV4_IN_LOW_BITS):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def forbidden_rule(address: str) -> str | None:
-    """The rule that refuses `address` by default, or None for a global address."""
+    """The rule that refuses `address` by default, or None for a global address.
+
+    An IPv6 address carrying an IPv4 address is refused by that address's rule first.
+    """
     ip: _Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            rule = forbidden_rule(str(embedded))
+            if rule is not None or ip.ipv4_mapped is not None:
+                return rule  # ::ffff:127.0.0.1 is 127.0.0.1
+            if ip in _LOCAL_NAT64:
+                return "reserved"
     for rule, networks in _RULES:
         if any(ip in network for network in networks):
             return rule

@@ -141,13 +141,39 @@ def model(server: FakeGemini, **kw: Any) -> ChatTokenhotGemini:
         ("240.0.0.1", "reserved"),
         ("255.255.255.255", "reserved"),
         ("192.0.2.1", "reserved"),  # documentation range: not global
+        ("fec0::1", "private"),  # site-local: IPv6's deprecated private range
+        ("fec0:1:2::3", "private"),
+        # IPv6 forms that carry an IPv4 address are judged by that address.
+        ("::127.0.0.1", "loopback"),  # IPv4-compatible ::/96
+        ("::10.0.0.1", "private"),
+        ("::ffff:0:127.0.0.1", "loopback"),  # IPv4-translated ::ffff:0:0:0/96
+        ("::ffff:0:a9fe:a9fe", "link-local (cloud metadata)"),
+        ("64:ff9b::169.254.169.254", "link-local (cloud metadata)"),  # NAT64 64:ff9b::/96
+        ("64:ff9b::127.0.0.1", "loopback"),
+        ("64:ff9b::10.1.2.3", "private"),
+        ("64:ff9b:1::a9fe:a9fe", "link-local (cloud metadata)"),  # local-use NAT64 /48
+        ("64:ff9b:1:2::8.8.8.8", "reserved"),  # local-use: the operator's own translation
+        ("2002:a9fe:a9fe::1", "link-local (cloud metadata)"),  # 6to4 2002::/16
+        ("2002:7f00:1::1", "loopback"),
+        ("2002:c0a8:101::1", "private"),
+        ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
     ],
 )
 def test_non_public_addresses_are_refused_by_rule(address: str, rule: str) -> None:
     assert forbidden_rule(address) == rule
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700::1111", "172.32.0.1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "93.184.216.34",
+        "2606:4700::1111",
+        "172.32.0.1",
+        "64:ff9b::8.8.8.8",  # NAT64 of a public address: as public as that address
+        "2002:808:808::1",  # 6to4 of 8.8.8.8
+    ],
+)
 def test_public_addresses_pass(address: str) -> None:
     assert forbidden_rule(address) is None
 
@@ -549,7 +575,18 @@ def test_connection_is_made_to_the_checked_address_not_the_name(
     assert resolver["asked"] == ["media.intranet"]
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "2130706433",
+        "0x7f.0.0.1",
+        "127.1",
+        "[::ffff:127.0.0.1]",
+        "[::127.0.0.1]",
+        "[64:ff9b::127.0.0.1]",
+        "[2002:7f00:1::1]",
+    ],
+)
 def test_obfuscated_loopback_forms_are_refused(server: FakeGemini, host: str) -> None:
     with pytest.raises(MediaURLRefusedError):
         fetch(f"http://{host}:{server.port}/cat.png", policy())
