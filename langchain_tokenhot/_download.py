@@ -20,9 +20,9 @@ its bytes inlined into the prompt. So every download goes through `download` / `
 
 A refusal raises `MediaURLRefusedError` (before anything is sent to the model), a failed
 download `MediaDownloadError`; both name the URL with its credentials and query values masked.
-Download requests never carry the API key, and the pooled download clients (one per policy, see
-`_pool`) never use environment proxies: a proxy would connect on our behalf to the address we
-refused.
+Download requests never carry the API key or a cookie (the pooled clients keep none), and the
+pooled download clients (one per policy, see `_pool`) never use environment proxies: a proxy
+would connect on our behalf to the address we refused.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import httpx
 
 from ._exceptions import InvalidOptionError, MediaDownloadError, MediaURLRefusedError
 from ._media import Downloaded
-from ._pool import loop_client, process_client, shared_ssl_context
+from ._pool import loop_client, no_cookie_jar, process_client, shared_ssl_context
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for media URLs we download to inline (Gemini's inline request limit)."""
@@ -446,6 +446,7 @@ def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
             follow_redirects=False,
             trust_env=False,
             headers=_DOWNLOAD_HEADERS,
+            cookies=no_cookie_jar(),
         ),
     )
 
@@ -459,6 +460,7 @@ def guarded_async_client(policy: MediaURLPolicy) -> httpx.AsyncClient:
             follow_redirects=False,
             trust_env=False,
             headers=_DOWNLOAD_HEADERS,
+            cookies=no_cookie_jar(),
         ),
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import os
 import ssl
 import threading
@@ -135,6 +136,17 @@ def shared_ssl_context() -> ssl.SSLContext:
             if _ssl_context is None:
                 _ssl_context = httpx.create_ssl_context()
     return _ssl_context
+
+
+def no_cookie_jar() -> http.cookiejar.CookieJar:
+    """A cookie jar that stores nothing, for every pooled client.
+
+    A pooled client serves every model of the process whatever its key (or media host), and
+    httpx keeps the cookies an answer sets and sends them with the next request: a session
+    cookie set by an answer to tenant A's call would go out with tenant B's. Nothing here needs
+    cookies (the key is in a header), so none are kept.
+    """
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Client:
@@ -317,17 +329,27 @@ def _environment_proxy() -> bool:
 def _api_client() -> httpx.Client:
     if _environment_proxy():
         return httpx.Client(
-            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+            limits=PROXY_LIMITS,
+            follow_redirects=False,
+            verify=shared_ssl_context(),
+            cookies=no_cookie_jar(),
         )
-    return httpx.Client(transport=_ShardedTransport(), follow_redirects=False)
+    return httpx.Client(
+        transport=_ShardedTransport(), follow_redirects=False, cookies=no_cookie_jar()
+    )
 
 
 def _api_async_client() -> httpx.AsyncClient:
     if _environment_proxy():
         return httpx.AsyncClient(
-            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+            limits=PROXY_LIMITS,
+            follow_redirects=False,
+            verify=shared_ssl_context(),
+            cookies=no_cookie_jar(),
         )
-    return httpx.AsyncClient(transport=_AsyncShardedTransport(), follow_redirects=False)
+    return httpx.AsyncClient(
+        transport=_AsyncShardedTransport(), follow_redirects=False, cookies=no_cookie_jar()
+    )
 
 
 def shared_client() -> httpx.Client:

@@ -66,6 +66,9 @@ def media_server(request: RecordedRequest) -> Action:
         return json_response(b"", status=302, headers={"Location": request.query["u"]})
     if request.path == "/loop":
         return json_response(b"", status=301, headers={"Location": "/loop"})
+    if request.path == "/cookie":
+        headers = {"Content-Type": "image/png", "Set-Cookie": "media-session=tenant-a; Path=/"}
+        return json_response(PNG, headers=headers)
     if request.path == "/busy":
         return error(503)
     return error(404)
@@ -629,3 +632,17 @@ def test_an_identity_content_encoding_is_accepted(server: FakeGemini) -> None:
         json_response(PNG, headers={"Content-Type": "image/png", "Content-Encoding": "identity"})
     )
     assert fetch(f"http://127.0.0.1:{server.port}/cat.png", policy("127.0.0.1")).data == PNG
+
+
+# -- pooled download clients keep no cookies ----------------------------------------------------
+
+
+async def test_a_cookie_set_by_a_media_host_is_never_sent_back(server: FakeGemini) -> None:
+    # One pooled client per policy serves every model (tenant) with that policy.
+    pol = policy("127.0.0.1")
+    base = f"http://127.0.0.1:{server.port}"
+    fetch(f"{base}/cookie", pol)
+    fetch(f"{base}/cat.png", pol)
+    await adownload(f"{base}/cookie", pol, timeout=TIMEOUT, deadline=5.0)
+    await adownload(f"{base}/cat.png", pol, timeout=TIMEOUT, deadline=5.0)
+    assert [r.headers.get("cookie") for r in server.requests] == [None] * 4
