@@ -13,7 +13,8 @@ its bytes inlined into the prompt. So every download goes through `download` / `
   non-global address are refused unless the host or network is allowed by name;
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
-* the body is size-capped (`MAX_DOWNLOAD_BYTES`); the whole download (every hop, connect and
+* the body is size-capped (`MAX_DOWNLOAD_BYTES`), and so is the total one call downloads, from at
+  most `MAX_DOWNLOADS_PER_CALL` URLs (`MediaBudget`); the whole download (every hop, connect and
   each read, headers included) is bounded by the deadline;
 * downloads ask for `Accept-Encoding: identity` and refuse an answer compressed anyway: a few
   KB of gzip or zstd decompress to gigabytes in one read, before any size check could run.
@@ -33,7 +34,7 @@ import contextvars
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
@@ -47,7 +48,10 @@ from ._media import Downloaded
 from ._pool import loop_client, no_cookie_jar, process_client, shared_ssl_context
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-"""Size cap for media URLs we download to inline (Gemini's inline request limit)."""
+"""Size cap for the media URLs we download to inline, each and all of one call together
+(Gemini's inline request limit is for the whole request)."""
+MAX_DOWNLOADS_PER_CALL = 16
+"""Media URLs downloaded for one call at most (each may take a whole deadline)."""
 MAX_REDIRECTS = 5
 """Redirect hops followed per download (each checked like the first URL)."""
 
@@ -465,6 +469,74 @@ def guarded_async_client(policy: MediaURLPolicy) -> httpx.AsyncClient:
     )
 
 
+# -- what one call may download -------------------------------------------------------------------
+
+
+# Bytes the current call downloaded before the download running now, set by
+# `MediaBudget.fetching` around it and read by `_check_size`: a context variable because the
+# downloads run below the transport (async, in a task of their own, which copies the context it
+# was made in).
+_SPENT_BEFORE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "langchain_tokenhot_download_spent_before", default=None
+)
+
+
+class MediaBudget:
+    """What one call may download: at most `MAX_DOWNLOADS_PER_CALL` URLs, `MAX_DOWNLOAD_BYTES`
+    in all. Each limit is checked before the download it would stop is sent::
+
+        budget = MediaBudget(urls)             # too many URLs: MediaDownloadError, nothing sent
+        for url in urls:
+            with budget.fetching(url):         # nothing left: MediaDownloadError, nothing sent
+                got = download(url, ...)       # reading past what is left stops the download
+            budget.spend(got)
+    """
+
+    __slots__ = ("spent",)
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        if len(urls) > MAX_DOWNLOADS_PER_CALL:
+            _raise(_too_many_urls(urls))
+        self.spent = 0
+
+    @contextlib.contextmanager
+    def fetching(self, url: str) -> Iterator[None]:
+        if self.spent >= MAX_DOWNLOAD_BYTES:
+            _raise(_over_call_total(url, self.spent))
+        token = _SPENT_BEFORE.set(self.spent)
+        try:
+            yield
+        finally:
+            _SPENT_BEFORE.reset(token)
+
+    def spend(self, downloaded: Downloaded) -> None:
+        self.spent += len(downloaded.data)
+
+
+def _too_many_urls(urls: Sequence[str]) -> MediaDownloadError:
+    first_over = urls[MAX_DOWNLOADS_PER_CALL]
+    return MediaDownloadError(
+        f"this call has {len(urls)} media URLs to download; at most {MAX_DOWNLOADS_PER_CALL} "
+        f"are downloaded per call (the first over the limit is {safe_url(first_over)}). "
+        "Upload the media with the Gemini Files API and pass file URIs, or split the call",
+        url=safe_url(first_over),
+        host=_host(first_over),
+        limit="media URLs per call",
+    )
+
+
+def _over_call_total(url: str, spent: int) -> MediaDownloadError:
+    return MediaDownloadError(
+        f"media at {safe_url(url)} would take this call's downloads past "
+        f"{MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB in all ({spent / (1024 * 1024):.1f} MB "
+        "downloaded before it); Gemini's inline limit is for the whole request. Upload the media "
+        "with the Gemini Files API and pass file URIs instead",
+        url=safe_url(url),
+        host=_host(url),
+        limit="bytes per call",
+    )
+
+
 # -- downloads -----------------------------------------------------------------------------------
 
 
@@ -730,8 +802,12 @@ def _check_size(url: str, size: int) -> None:
                 "MB; upload it and pass a file URI instead",
                 url=safe_url(url),
                 host=_host(url),
+                limit="bytes per media URL",
             )
         )
+    spent = _SPENT_BEFORE.get()
+    if spent is not None and spent + size > MAX_DOWNLOAD_BYTES:
+        _raise(_over_call_total(url, spent))
 
 
 def _check_deadline(url: str, until: float | None, seconds: float | None) -> None:

@@ -43,6 +43,7 @@ from tests.support.fake_gemini import (
     RecordedRequest,
     error,
     json_response,
+    raw,
     slow_body,
     slow_headers,
 )
@@ -69,6 +70,9 @@ def media_server(request: RecordedRequest) -> Action:
     if request.path == "/cookie":
         headers = {"Content-Type": "image/png", "Set-Cookie": "media-session=tenant-a; Path=/"}
         return json_response(PNG, headers=headers)
+    if request.path.startswith("/sized/"):  # /sized/<MB>/<name>: that many MB of "image"
+        size = int(float(request.path.split("/")[2]) * 1024 * 1024)
+        return json_response(PNG.ljust(size, b"\0"), headers={"Content-Type": "image/png"})
     if request.path == "/busy":
         return error(503)
     return error(404)
@@ -646,3 +650,79 @@ async def test_a_cookie_set_by_a_media_host_is_never_sent_back(server: FakeGemin
     await adownload(f"{base}/cookie", pol, timeout=TIMEOUT, deadline=5.0)
     await adownload(f"{base}/cat.png", pol, timeout=TIMEOUT, deadline=5.0)
     assert [r.headers.get("cookie") for r in server.requests] == [None] * 4
+
+
+# -- per-call limits: the whole request stays inline-sized ----------------------------------------
+
+
+def images(*urls: str) -> list[HumanMessage]:
+    return [
+        HumanMessage(
+            [{"type": "text", "text": "what?"}] + [{"type": "image", "url": u} for u in urls]
+        )
+    ]
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+async def test_too_many_media_urls_are_refused_before_any_download(
+    server: FakeGemini, how: str
+) -> None:
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/cat.png?n={i}" for i in range(17)]
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(images(*urls))
+        else:
+            await llm.ainvoke(images(*urls))
+    err = caught.value
+    assert err.limit == "media URLs per call" and not err.is_retryable
+    assert "17 media URLs" in str(err) and "at most 16" in str(err)
+    assert "Files API" in str(err)
+    assert server.requests == []
+
+
+def test_sixteen_media_urls_are_downloaded(server: FakeGemini) -> None:
+    urls = [f"http://127.0.0.1:{server.port}/cat.png?n={i}" for i in range(16)]
+    model(server, media_allowed_hosts=["127.0.0.1"]).invoke(images(*urls))
+    assert [r.method for r in server.requests] == ["GET"] * 16 + ["POST"]
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+async def test_the_total_downloaded_per_call_is_capped(server: FakeGemini, how: str) -> None:
+    # Each is under the per-URL cap; the third would take the call past 20 MB in all.
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/sized/8/{i}.png" for i in range(4)]
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(images(*urls))
+        else:
+            await llm.ainvoke(images(*urls))
+    err = caught.value
+    assert err.limit == "bytes per call"
+    assert "/sized/8/2.png would take this call's downloads past 20 MB in all" in str(err)
+    assert "16.0 MB downloaded before it" in str(err) and "Files API" in str(err)
+    # The third was stopped at its Content-Length; the fourth never asked; the model never.
+    assert [r.path for r in server.requests] == [f"/sized/8/{i}.png" for i in range(3)]
+
+
+def test_a_call_at_the_total_cap_sends_nothing_more(server: FakeGemini) -> None:
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/sized/10/{i}.png" for i in range(3)]
+    with pytest.raises(MediaDownloadError, match=r"20\.0 MB downloaded before it") as caught:
+        llm.invoke(images(*urls))
+    assert caught.value.limit == "bytes per call"
+    assert [r.path for r in server.requests] == ["/sized/10/0.png", "/sized/10/1.png"]
+    server.clear()
+    llm.invoke(images(*urls[:2]))  # exactly 20 MB: allowed
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST"]
+
+
+def test_a_body_without_length_is_stopped_at_the_call_total(server: FakeGemini) -> None:
+    body = PNG.ljust(15 * 1024 * 1024, b"\0")
+    first = json_response(PNG.ljust(15 * 1024 * 1024, b"\0"), headers={"Content-Type": "image/png"})
+    server.enqueue(first, raw(b"HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n\r\n" + body))
+    urls = [f"http://127.0.0.1:{server.port}/{i}.png" for i in range(2)]
+    with pytest.raises(MediaDownloadError) as caught:
+        model(server, media_allowed_hosts=["127.0.0.1"]).invoke(images(*urls))
+    assert caught.value.limit == "bytes per call"
+    assert [r.method for r in server.requests] == ["GET", "GET"]
