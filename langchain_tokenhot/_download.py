@@ -45,7 +45,7 @@ import httpx
 
 from ._exceptions import InvalidOptionError, MediaDownloadError, MediaURLRefusedError
 from ._media import Downloaded
-from ._pool import loop_client, no_cookie_jar, process_client, shared_ssl_context
+from ._pool import PoolKey, loop_client, no_cookie_jar, process_client, shared_ssl_context
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Size cap for the media URLs we download to inline, each and all of one call together
@@ -183,12 +183,12 @@ class MediaURLPolicy:
                 continue
             except ValueError:
                 pass
-            if "/" in text or ":" in text or " " in text:
+            if any(char in text for char in "/: ,;"):
                 raise InvalidOptionError(
                     ALLOW_OPTION,
                     f"{ALLOW_OPTION} entry {entry!r} is neither a host name nor a network "
                     "(write 'media.intranet', '10.1.2.3' or '10.0.0.0/8', without scheme or "
-                    "port).",
+                    "port; one entry per host: ['a.intranet', 'b.intranet']).",
                 )
             hosts.add(text.rstrip("."))
         return cls(
@@ -198,12 +198,14 @@ class MediaURLPolicy:
         )
 
     @property
-    def pool_name(self) -> str:
-        """Name of this policy's pooled clients (policies with equal settings share them)."""
-        if not self.allowed_hosts and not self.allowed_networks:
-            return "media"
-        allowed = sorted(self.allowed_hosts) + sorted(map(str, self.allowed_networks))
-        return "media:" + ",".join(allowed)
+    def pool_key(self) -> PoolKey:
+        """Key of this policy's pooled clients: policies with equal settings share them, and
+        only those (a pooled client's backend enforces the policy it was built with)."""
+        return (
+            "media",
+            *sorted(f"host {host}" for host in self.allowed_hosts),
+            *sorted(f"network {network}" for network in self.allowed_networks),
+        )
 
     def check_address(self, host: str, address: str) -> str | None:
         """The rule refusing a connection to `address` for `host`, or None if it is allowed."""
@@ -444,7 +446,7 @@ class _AsyncGuardedHTTPTransport(httpx.AsyncHTTPTransport):
 def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
     """The process's pooled download client for `policy`."""
     return process_client(
-        policy.pool_name,
+        policy.pool_key,
         lambda: httpx.Client(
             transport=_GuardedHTTPTransport(policy),
             follow_redirects=False,
@@ -458,7 +460,7 @@ def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
 def guarded_async_client(policy: MediaURLPolicy) -> httpx.AsyncClient:
     """The running event loop's pooled download client for `policy`."""
     return loop_client(
-        policy.pool_name,
+        policy.pool_key,
         lambda: httpx.AsyncClient(
             transport=_AsyncGuardedHTTPTransport(policy),
             follow_redirects=False,

@@ -50,9 +50,12 @@ shard is made only when every existing one is busy.
 answer) keep their connections. A connection the server closed in the meantime is seen as
 readable and discarded before reuse; one closed in the race is a connection error, retried."""
 
+PoolKey = str | tuple[str, ...]
+"""What a pooled client is kept under: its purpose, and whatever settings it was built with."""
+
 _lock = threading.RLock()  # factories take it again for the SSL context
 _ssl_context: ssl.SSLContext | None = None
-_process_clients: dict[str, httpx.Client] = {}
+_process_clients: dict[PoolKey, httpx.Client] = {}
 _after_fork_hooks: list[Callable[[], None]] = []
 
 
@@ -69,7 +72,7 @@ class _LoopClients:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.clients: dict[PoolKey, httpx.AsyncClient] = {}
         self.closer = self._closer()
 
     def start(self) -> None:
@@ -149,7 +152,7 @@ def no_cookie_jar() -> http.cookiejar.CookieJar:
     return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
-def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Client:
+def process_client(name: PoolKey, factory: Callable[[], httpx.Client]) -> httpx.Client:
     """The process-wide client for `name`, made by `factory` on first use."""
     client = _process_clients.get(name)
     if client is None:
@@ -160,7 +163,7 @@ def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Clie
     return client
 
 
-def loop_client(name: str, factory: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
+def loop_client(name: PoolKey, factory: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
     """The running event loop's client for `name`, made by `factory` on first use.
 
     Connections belong to the loop that opened them, so each loop gets clients of its own,

@@ -195,7 +195,10 @@ def test_allowed_networks_and_names() -> None:
     assert pol.check_address("x", "127.0.0.2") == "loopback"
 
 
-@pytest.mark.parametrize("entry", ["http://media.intranet/", "media.intranet:8080", "", " "])
+@pytest.mark.parametrize(
+    "entry",
+    ["http://media.intranet/", "media.intranet:8080", "", " ", "a.intranet,b.intranet", "a;b"],
+)
 def test_bad_allow_entries_are_refused_at_construction(entry: Any) -> None:
     with pytest.raises(InvalidOptionError, match="media_allowed_hosts") as caught:
         ChatTokenhotGemini(model="gemini-2.5-flash", api_key="k", media_allowed_hosts=[entry])
@@ -726,3 +729,30 @@ def test_a_body_without_length_is_stopped_at_the_call_total(server: FakeGemini) 
         model(server, media_allowed_hosts=["127.0.0.1"]).invoke(images(*urls))
     assert caught.value.limit == "bytes per call"
     assert [r.method for r in server.requests] == ["GET", "GET"]
+
+
+# -- each policy has pooled clients of its own ----------------------------------------------------
+
+
+def test_policies_share_download_clients_only_when_equal(
+    server: FakeGemini, resolver: dict[str, list[str]]
+) -> None:
+    # A pooled client's backend enforces the policy it was built with: a policy given another
+    # policy's client would be enforced by the other's allow-list.
+    resolver["a"] = resolver["b"] = resolver["c"] = ["127.0.0.1"]
+    wide = policy("a", "b")
+    assert fetch(f"http://a:{server.port}/cat.png", wide).data == PNG
+    assert _download.guarded_client(policy("b", "A")) is _download.guarded_client(wide)
+    for other in (policy("a"), policy("b", "c"), policy("a", "b", "10.0.0.0/8"), policy()):
+        assert _download.guarded_client(other) is not _download.guarded_client(wide)
+    with pytest.raises(MediaURLRefusedError):
+        fetch(f"http://a:{server.port}/cat.png", policy("b", "c"))
+    assert len(server.requests) == 1
+    # The key is the settings themselves, not a string joined from them: a policy built
+    # directly (not from the option, which refuses commas) with the one host "a,b" allows no
+    # host named a, and gets a client of its own.
+    odd = MediaURLPolicy(allowed_hosts=frozenset({"a,b"}))
+    assert _download.guarded_client(odd) is not _download.guarded_client(wide)
+    with pytest.raises(MediaURLRefusedError, match="loopback"):
+        fetch(f"http://a:{server.port}/cat.png", odd)
+    assert len(server.requests) == 1
