@@ -572,6 +572,7 @@ def _download_hops(
 ) -> Downloaded:
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
+        failure: MediaDownloadError
         try:
             with client.stream("GET", target, timeout=timeout) as response:
                 redirect = _redirect_or_check(url, target, response)
@@ -585,10 +586,12 @@ def _download_hops(
                     _check_deadline(url, until, deadline)
                 return Downloaded(bytes(data), response.headers.get("content-type"))
         except _RefusedAddressError as refused:
-            _raise(_refusal_for_address(url, target, refused, policy))
+            failure = _refusal_for_address(url, target, refused, policy)
         except httpx.HTTPError as exc:
-            _check_deadline(url, until, deadline)
-            _raise(_transport_error(url, target, exc))
+            failure = _past_deadline(url, until, deadline) or _transport_error(url, target, exc)
+        # Raised here, after the handler: raised inside it, the error's __context__ would be
+        # the httpx exception, whose request holds the full URL, query secrets included.
+        raise failure
     raise _too_many_redirects(url, policy)
 
 
@@ -632,6 +635,7 @@ async def _adownload(
     _UNTIL.set(until)  # this task's own context
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
+        failure: MediaDownloadError
         try:
             async with client.stream("GET", target, timeout=timeout) as response:
                 redirect = _redirect_or_check(url, target, response)
@@ -645,10 +649,12 @@ async def _adownload(
                     _check_deadline(url, until, deadline)
                 return Downloaded(bytes(data), response.headers.get("content-type"))
         except _RefusedAddressError as refused:
-            _raise(_refusal_for_address(url, target, refused, policy))
+            failure = _refusal_for_address(url, target, refused, policy)
         except httpx.HTTPError as exc:
-            _check_deadline(url, until, deadline)
-            _raise(_transport_error(url, target, exc))
+            failure = _past_deadline(url, until, deadline) or _transport_error(url, target, exc)
+        # Raised here, after the handler: raised inside it, the error's __context__ would be
+        # the httpx exception, whose request holds the full URL, query secrets included.
+        raise failure
     raise _too_many_redirects(url, policy)
 
 
@@ -813,16 +819,23 @@ def _check_size(url: str, size: int) -> None:
 
 
 def _check_deadline(url: str, until: float | None, seconds: float | None) -> None:
-    if until is not None and time.monotonic() >= until:
-        _raise(
-            MediaDownloadError(
-                f"could not download media {safe_url(url)}: no complete answer from "
-                f"{_host(url)} within {seconds:g} s",
-                url=safe_url(url),
-                host=_host(url),
-                transient=True,
-            )
-        )
+    failure = _past_deadline(url, until, seconds)
+    if failure is not None:
+        _raise(failure)
+
+
+def _past_deadline(
+    url: str, until: float | None, seconds: float | None
+) -> MediaDownloadError | None:
+    if until is None or time.monotonic() < until:
+        return None
+    return MediaDownloadError(
+        f"could not download media {safe_url(url)}: no complete answer from "
+        f"{_host(url)} within {seconds:g} s",
+        url=safe_url(url),
+        host=_host(url),
+        transient=True,
+    )
 
 
 def _transport_error(url: str, target: httpx.URL, exc: httpx.HTTPError) -> MediaDownloadError:

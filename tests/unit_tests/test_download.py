@@ -46,6 +46,7 @@ from tests.support.fake_gemini import (
     raw,
     slow_body,
     slow_headers,
+    unused_port,
 )
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
@@ -756,3 +757,43 @@ def test_policies_share_download_clients_only_when_equal(
     with pytest.raises(MediaURLRefusedError, match="loopback"):
         fetch(f"http://a:{server.port}/cat.png", odd)
     assert len(server.requests) == 1
+
+
+# -- the full URL is not reachable from a raised error --------------------------------------------
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+@pytest.mark.parametrize("failure", ["connection refused", "deadline", "refused hop"])
+async def test_a_download_error_has_no_context_holding_the_full_url(
+    server: FakeGemini, resolver: dict[str, list[str]], how: str, failure: str
+) -> None:
+    # The httpx exception a download error replaces holds the request, full URL included: it
+    # must be neither the cause nor the context of what the caller gets.
+    secret = "X-Amz-Signature=SIGSECRET123&token=TOK456"
+    if failure == "connection refused":
+        url = f"http://127.0.0.1:{unused_port()}/img.png?{secret}"
+    elif failure == "deadline":
+        server.enqueue(slow_headers(3.0))
+        url = f"http://127.0.0.1:{server.port}/cat.png?{secret}"
+    else:
+        resolver["internal.example.test"] = ["10.0.0.7"]
+        url = f"http://127.0.0.1:{server.port}/to?u=http://internal.example.test/x.png?{secret}"
+    llm = model(server, media_allowed_hosts=["127.0.0.1"], timeout=0.5)
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(image(url))
+        else:
+            await llm.ainvoke(image(url))
+    err = caught.value
+    assert isinstance(err, MediaURLRefusedError) == (failure == "refused hop")
+    assert err.__context__ is None and err.__cause__ is None
+    assert "SIGSECRET123" not in repr(_chain(err)) and "SIGSECRET123" not in str(err)
