@@ -10,7 +10,8 @@ its bytes inlined into the prompt. So every download goes through `download` / `
   DNS answer that changes between check and connect (rebinding) cannot slip through;
 * loopback, private (RFC 1918, `fc00::/7`), link-local (`169.254.0.0/16`, `fe80::/10`, cloud
   metadata), CGNAT (`100.64.0.0/10`), multicast, reserved, unspecified and every other
-  non-global address are refused unless the host or network is allowed by name;
+  non-global address are refused unless the host or network is allowed (a host allowed by
+  name still may not reach loopback or link-local addresses: only a listed network lifts those);
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
 * the body is size-capped (`MAX_DOWNLOAD_BYTES`), and so is the total one call downloads, from at
@@ -84,6 +85,8 @@ _RULES: tuple[tuple[str, tuple[_Network, ...]], ...] = (
     ("CGNAT (shared address space)", (ipaddress.ip_network("100.64.0.0/10"),)),
     ("multicast", (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8"))),
 )
+_NEVER_BY_NAME = frozenset({"loopback", "link-local (cloud metadata)"})
+"""Rules an allowed host name does not lift (see `MediaURLPolicy.check_address`)."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
 _SECRET_QUERY_VALUE = "***"
@@ -208,16 +211,24 @@ class MediaURLPolicy:
         )
 
     def check_address(self, host: str, address: str) -> str | None:
-        """The rule refusing a connection to `address` for `host`, or None if it is allowed."""
-        if host.lower().rstrip(".") in self.allowed_hosts:
-            return None
+        """The rule refusing a connection to `address` for `host`, or None if it is allowed.
+
+        A host allowed by name may resolve to any address but a loopback or link-local one:
+        its DNS answers are not the operator's to vouch for (a partner's or a compromised
+        zone can point it at `169.254.169.254`), so those two need a listed network.
+        """
         rule = forbidden_rule(address)
         if rule is None:
+            return None
+        if self.allows_name(host) and rule not in _NEVER_BY_NAME:
             return None
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if any(ip.version == net.version and ip in net for net in self.allowed_networks):
             return None
         return rule
+
+    def allows_name(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.allowed_hosts
 
     def checked_addresses(self, host: str, port: int, addresses: Sequence[str]) -> list[str]:
         """`addresses` if every one is allowed, else `_RefusedAddressError` for the first."""
@@ -739,11 +750,21 @@ def _refusal_for_address(
     url: str, target: httpx.URL, refused: _RefusedAddressError, policy: MediaURLPolicy
 ) -> MediaURLRefusedError:
     hop = "" if str(target) == url else f" at redirect hop {safe_url(target)}"
+    if policy.allows_name(refused.host):
+        why = (
+            f"and a host allowed by name may not reach a {refused.rule} address (its DNS "
+            "could point it anywhere). If this host serves your own media, also allow the "
+            f"address: {ALLOW_OPTION}=[{refused.host!r}, {refused.address.split('%', 1)[0]!r}]."
+        )
+    else:
+        why = (
+            "and downloads to non-public addresses are refused (server-side request forgery). "
+            f"If this host serves your own media, allow it with {ALLOW_OPTION}="
+            f"[{refused.host!r}] (or a network such as '10.0.0.0/8')."
+        )
     return MediaURLRefusedError(
         f"media URL {safe_url(url)} refused{hop}: {refused.host} resolves to {refused.address}, "
-        f"a {refused.rule} address, and downloads to non-public addresses are refused "
-        "(server-side request forgery). If this host serves your own media, allow it with "
-        f"{ALLOW_OPTION}=[{refused.host!r}] (or a network such as '10.0.0.0/8').",
+        f"a {refused.rule} address, {why}",
         url=safe_url(url),
         host=refused.host,
         rule=refused.rule,

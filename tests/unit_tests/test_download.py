@@ -263,14 +263,14 @@ def test_metadata_address_is_refused(server: FakeGemini) -> None:
 def test_redirect_to_a_private_address_is_refused_at_that_hop(
     server: FakeGemini, resolver: dict[str, list[str]]
 ) -> None:
-    # The first hop is allowed (by name); it redirects to a name that resolves to loopback.
+    # The first hop is allowed; it redirects to a name that resolves to a private address.
     resolver["public.example.test"] = ["127.0.0.1"]
-    resolver["internal.example.test"] = ["127.0.0.1"]
+    resolver["internal.example.test"] = ["10.0.0.7"]
     secret_hop = f"http://internal.example.test:{server.port}/cat.png"
     url = f"http://public.example.test:{server.port}/to?u={secret_hop}"
     with pytest.raises(MediaURLRefusedError) as caught:
-        model(server, media_allowed_hosts=["public.example.test"]).invoke(image(url))
-    assert caught.value.rule == "loopback"
+        model(server, media_allowed_hosts=["127.0.0.1"]).invoke(image(url))
+    assert caught.value.rule == "private"
     assert "at redirect hop http://internal.example.test" in str(caught.value)
     assert "media_allowed_hosts=['internal.example.test']" in str(caught.value)
     # The redirecting server was asked once; the hop's target never, the model never.
@@ -284,7 +284,9 @@ async def test_redirect_to_metadata_is_refused_async(
     resolver["public.example.test"] = ["127.0.0.1"]
     url = f"http://public.example.test:{server.port}/to?u=http://169.254.169.254/latest/"
     with pytest.raises(MediaURLRefusedError, match="link-local"):
-        await model(server, media_allowed_hosts=["public.example.test"]).ainvoke(image(url))
+        await model(server, media_allowed_hosts=["public.example.test", "127.0.0.1"]).ainvoke(
+            image(url)
+        )
     assert [(r.method, r.path) for r in server.requests] == [("GET", "/to")]
 
 
@@ -362,9 +364,12 @@ def test_allowed_name_connects_to_the_address_it_resolved_to(
     server: FakeGemini, resolver: dict[str, list[str]]
 ) -> None:
     # The system resolver does not know this name: the request can only reach the server
-    # because the guarded backend connects to the address it resolved and checked.
+    # because the guarded backend connects to the address it resolved and checked. (Loopback
+    # needs its address listed too, see test_a_name_allowed_is_not_let_into_loopback_...)
     resolver["media.intranet"] = ["127.0.0.1"]
-    got = fetch(f"http://media.intranet:{server.port}/cat.png", policy("media.intranet"))
+    got = fetch(
+        f"http://media.intranet:{server.port}/cat.png", policy("media.intranet", "127.0.0.1")
+    )
     assert got.data == PNG and got.mime_type == "image/png"
     [get] = server.requests
     assert get.headers["host"] == f"media.intranet:{server.port}"
@@ -385,7 +390,7 @@ async def test_allowed_host_downloads_async(
     resolver["media.intranet"] = ["127.0.0.1"]
     got = await adownload(
         f"http://media.intranet:{server.port}/cat.png",
-        policy("media.intranet"),
+        policy("media.intranet", "127.0.0.1"),
         timeout=TIMEOUT,
         deadline=5.0,
     )
@@ -741,10 +746,10 @@ def test_policies_share_download_clients_only_when_equal(
     # A pooled client's backend enforces the policy it was built with: a policy given another
     # policy's client would be enforced by the other's allow-list.
     resolver["a"] = resolver["b"] = resolver["c"] = ["127.0.0.1"]
-    wide = policy("a", "b")
+    wide = policy("a", "b", "127.0.0.1")
     assert fetch(f"http://a:{server.port}/cat.png", wide).data == PNG
-    assert _download.guarded_client(policy("b", "A")) is _download.guarded_client(wide)
-    for other in (policy("a"), policy("b", "c"), policy("a", "b", "10.0.0.0/8"), policy()):
+    assert _download.guarded_client(policy("b", "A", "127.0.0.1")) is _download.guarded_client(wide)
+    for other in (policy("a", "127.0.0.1"), policy("a", "b"), policy("b", "c"), policy()):
         assert _download.guarded_client(other) is not _download.guarded_client(wide)
     with pytest.raises(MediaURLRefusedError):
         fetch(f"http://a:{server.port}/cat.png", policy("b", "c"))
@@ -797,3 +802,41 @@ async def test_a_download_error_has_no_context_holding_the_full_url(
     assert isinstance(err, MediaURLRefusedError) == (failure == "refused hop")
     assert err.__context__ is None and err.__cause__ is None
     assert "SIGSECRET123" not in repr(_chain(err)) and "SIGSECRET123" not in str(err)
+
+
+# -- a host allowed by name still cannot reach loopback or metadata ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "rule"),
+    [("127.0.0.1", "loopback"), ("169.254.169.254", "link-local (cloud metadata)")],
+)
+def test_a_name_allowed_is_not_let_into_loopback_or_metadata(
+    server: FakeGemini, resolver: dict[str, list[str]], address: str, rule: str
+) -> None:
+    # The name is the operator's choice; what its DNS answers is not (a partner's zone, a
+    # compromised record): pointing it at the metadata address must not open that.
+    resolver["media.partner.test"] = [address]
+    url = f"http://media.partner.test:{server.port}/cat.png"
+    with pytest.raises(MediaURLRefusedError) as caught:
+        model(server, media_allowed_hosts=["media.partner.test"]).invoke(image(url))
+    err = caught.value
+    assert err.rule == rule and err.option == "media_allowed_hosts"
+    assert "a host allowed by name may not reach" in str(err)
+    assert f"media_allowed_hosts=['media.partner.test', '{address}']" in str(err)
+    assert server.requests == []
+
+
+def test_a_name_allowed_reaches_private_addresses_and_a_listed_loopback(
+    server: FakeGemini, resolver: dict[str, list[str]]
+) -> None:
+    pol = policy("media.intranet")
+    for address in ("10.1.2.3", "192.168.1.1", "fd00::1", "100.64.0.1"):
+        assert pol.check_address("media.intranet", address) is None
+    assert pol.check_address("media.intranet", "::1") == "loopback"
+    assert pol.check_address("media.intranet", "fe80::1") == "link-local (cloud metadata)"
+    resolver["media.intranet"] = ["127.0.0.1"]
+    got = fetch(
+        f"http://media.intranet:{server.port}/cat.png", policy("media.intranet", "127.0.0.0/8")
+    )
+    assert got.data == PNG
