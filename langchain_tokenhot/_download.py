@@ -11,7 +11,8 @@ its bytes inlined into the prompt. So every download goes through `download` / `
 * loopback, private (RFC 1918, `fc00::/7`), link-local (`169.254.0.0/16`, `fe80::/10`, cloud
   metadata), CGNAT (`100.64.0.0/10`), multicast, reserved, unspecified and every other
   non-global address are refused unless the host or network is allowed (a host allowed by
-  name still may not reach loopback or link-local addresses: only a listed network lifts those);
+  name still may not reach loopback, link-local or unspecified addresses: only a listed network
+  lifts those);
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
 * the body is size-capped (`MAX_DOWNLOAD_BYTES`), and so is the total one call downloads, from at
@@ -85,8 +86,9 @@ _RULES: tuple[tuple[str, tuple[_Network, ...]], ...] = (
     ("CGNAT (shared address space)", (ipaddress.ip_network("100.64.0.0/10"),)),
     ("multicast", (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8"))),
 )
-_NEVER_BY_NAME = frozenset({"loopback", "link-local (cloud metadata)"})
-"""Rules an allowed host name does not lift (see `MediaURLPolicy.check_address`)."""
+_NEVER_BY_NAME = frozenset({"loopback", "link-local (cloud metadata)", "unspecified"})
+"""Rules an allowed host name does not lift (see `MediaURLPolicy.check_address`); unspecified
+because a connection to `0.0.0.0` reaches the local host."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
 _SECRET_QUERY_VALUE = "***"
@@ -213,9 +215,9 @@ class MediaURLPolicy:
     def check_address(self, host: str, address: str) -> str | None:
         """The rule refusing a connection to `address` for `host`, or None if it is allowed.
 
-        A host allowed by name may resolve to any address but a loopback or link-local one:
-        its DNS answers are not the operator's to vouch for (a partner's or a compromised
-        zone can point it at `169.254.169.254`), so those two need a listed network.
+        A host allowed by name may resolve to any address but a loopback, link-local or
+        unspecified one: its DNS answers are not the operator's to vouch for (a partner's or a
+        compromised zone can point it at `169.254.169.254`), so those need a listed network.
         """
         rule = forbidden_rule(address)
         if rule is None:

@@ -809,7 +809,11 @@ async def test_a_download_error_has_no_context_holding_the_full_url(
 
 @pytest.mark.parametrize(
     ("address", "rule"),
-    [("127.0.0.1", "loopback"), ("169.254.169.254", "link-local (cloud metadata)")],
+    [
+        ("127.0.0.1", "loopback"),
+        ("169.254.169.254", "link-local (cloud metadata)"),
+        ("0.0.0.0", "unspecified"),  # connecting to it reaches the local host
+    ],
 )
 def test_a_name_allowed_is_not_let_into_loopback_or_metadata(
     server: FakeGemini, resolver: dict[str, list[str]], address: str, rule: str
