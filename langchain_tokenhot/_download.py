@@ -10,17 +10,22 @@ its bytes inlined into the prompt. So every download goes through `download` / `
   DNS answer that changes between check and connect (rebinding) cannot slip through;
 * loopback, private (RFC 1918, `fc00::/7`), link-local (`169.254.0.0/16`, `fe80::/10`, cloud
   metadata), CGNAT (`100.64.0.0/10`), multicast, reserved, unspecified and every other
-  non-global address are refused unless the host or network is allowed by name;
+  non-global address are refused unless the host or network is allowed (a host allowed by
+  name still may not reach loopback, link-local or unspecified addresses: only a listed network
+  lifts those);
 * redirects are followed by hand, at most `MediaURLPolicy.max_redirects`, each hop checked the
   same way (its connection goes through the same backend);
-* the body is size-capped (`MAX_DOWNLOAD_BYTES`); the whole download (every hop, connect and
-  each read, headers included) is bounded by the deadline.
+* the body is size-capped (`MAX_DOWNLOAD_BYTES`), and so is the total one call downloads, from at
+  most `MAX_DOWNLOADS_PER_CALL` URLs (`MediaBudget`); the whole download (every hop, connect and
+  each read, headers included) is bounded by the deadline;
+* downloads ask for `Accept-Encoding: identity` and refuse an answer compressed anyway: a few
+  KB of gzip or zstd decompress to gigabytes in one read, before any size check could run.
 
 A refusal raises `MediaURLRefusedError` (before anything is sent to the model), a failed
 download `MediaDownloadError`; both name the URL with its credentials and query values masked.
-Download requests never carry the API key, and the pooled download clients (one per policy, see
-`_pool`) never use environment proxies: a proxy would connect on our behalf to the address we
-refused.
+Download requests never carry the API key or a cookie (the pooled clients keep none), and the
+pooled download clients (one per policy, see `_pool`) never use environment proxies: a proxy
+would connect on our behalf to the address we refused.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import contextvars
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
@@ -42,10 +47,13 @@ import httpx
 
 from ._exceptions import InvalidOptionError, MediaDownloadError, MediaURLRefusedError
 from ._media import Downloaded
-from ._pool import loop_client, process_client, shared_ssl_context
+from ._pool import PoolKey, loop_client, no_cookie_jar, process_client, shared_ssl_context
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-"""Size cap for media URLs we download to inline (Gemini's inline request limit)."""
+"""Size cap for the media URLs we download to inline, each and all of one call together
+(Gemini's inline request limit is for the whole request)."""
+MAX_DOWNLOADS_PER_CALL = 16
+"""Media URLs downloaded for one call at most (each may take a whole deadline)."""
 MAX_REDIRECTS = 5
 """Redirect hops followed per download (each checked like the first URL)."""
 
@@ -71,11 +79,16 @@ _RULES: tuple[tuple[str, tuple[_Network, ...]], ...] = (
             ipaddress.ip_network("172.16.0.0/12"),
             ipaddress.ip_network("192.168.0.0/16"),
             ipaddress.ip_network("fc00::/7"),
+            # Site-local: deprecated, but a network that still routes it means it privately.
+            ipaddress.ip_network("fec0::/10"),
         ),
     ),
     ("CGNAT (shared address space)", (ipaddress.ip_network("100.64.0.0/10"),)),
     ("multicast", (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8"))),
 )
+_NEVER_BY_NAME = frozenset({"loopback", "link-local (cloud metadata)", "unspecified"})
+"""Rules an allowed host name does not lift (see `MediaURLPolicy.check_address`); unspecified
+because a connection to `0.0.0.0` reaches the local host."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
 _SECRET_QUERY_VALUE = "***"
@@ -91,11 +104,47 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 prefixes whose addresses carry an IPv4 address in their low 32 bits, which a translator
+# or tunnel on the path may connect to: `64:ff9b::169.254.169.254` reaches the metadata address
+# through NAT64. (IPv4-mapped `::ffff:0:0/96` is `ipv4_mapped`; 6to4 is `sixtofour`.)
+_IPV4_IN_LOW_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64, well-known prefix (RFC 6052)
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765)
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated, RFC 4291)
+)
+# Local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator's prefix
+# length, so an address in it is refused unless its low 32 bits name a rule more precisely.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_NOT_EMBEDDING = (ipaddress.IPv6Address("::"), ipaddress.IPv6Address("::1"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address `ip` carries (mapped, translated, compatible, NAT64, 6to4), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NOT_EMBEDDING:
+        return None  # the unspecified and loopback addresses, not IPv4-compatible ones
+    if ip in _LOCAL_NAT64 or any(ip in prefix for prefix in _IPV4_IN_LOW_BITS):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def forbidden_rule(address: str) -> str | None:
-    """The rule that refuses `address` by default, or None for a global address."""
+    """The rule that refuses `address` by default, or None for a global address.
+
+    An IPv6 address carrying an IPv4 address is refused by that address's rule first.
+    """
     ip: _Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            rule = forbidden_rule(str(embedded))
+            if rule is not None or ip.ipv4_mapped is not None:
+                return rule  # ::ffff:127.0.0.1 is 127.0.0.1
+            if ip in _LOCAL_NAT64:
+                return "reserved"
     for rule, networks in _RULES:
         if any(ip in network for network in networks):
             return rule
@@ -139,12 +188,12 @@ class MediaURLPolicy:
                 continue
             except ValueError:
                 pass
-            if "/" in text or ":" in text or " " in text:
+            if any(char in text for char in "/: ,;"):
                 raise InvalidOptionError(
                     ALLOW_OPTION,
                     f"{ALLOW_OPTION} entry {entry!r} is neither a host name nor a network "
                     "(write 'media.intranet', '10.1.2.3' or '10.0.0.0/8', without scheme or "
-                    "port).",
+                    "port; one entry per host: ['a.intranet', 'b.intranet']).",
                 )
             hosts.add(text.rstrip("."))
         return cls(
@@ -154,24 +203,34 @@ class MediaURLPolicy:
         )
 
     @property
-    def pool_name(self) -> str:
-        """Name of this policy's pooled clients (policies with equal settings share them)."""
-        if not self.allowed_hosts and not self.allowed_networks:
-            return "media"
-        allowed = sorted(self.allowed_hosts) + sorted(map(str, self.allowed_networks))
-        return "media:" + ",".join(allowed)
+    def pool_key(self) -> PoolKey:
+        """Key of this policy's pooled clients: policies with equal settings share them, and
+        only those (a pooled client's backend enforces the policy it was built with)."""
+        return (
+            "media",
+            *sorted(f"host {host}" for host in self.allowed_hosts),
+            *sorted(f"network {network}" for network in self.allowed_networks),
+        )
 
     def check_address(self, host: str, address: str) -> str | None:
-        """The rule refusing a connection to `address` for `host`, or None if it is allowed."""
-        if host.lower().rstrip(".") in self.allowed_hosts:
-            return None
+        """The rule refusing a connection to `address` for `host`, or None if it is allowed.
+
+        A host allowed by name may resolve to any address but a loopback, link-local or
+        unspecified one: its DNS answers are not the operator's to vouch for (a partner's or a
+        compromised zone can point it at `169.254.169.254`), so those need a listed network.
+        """
         rule = forbidden_rule(address)
         if rule is None:
+            return None
+        if self.allows_name(host) and rule not in _NEVER_BY_NAME:
             return None
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if any(ip.version == net.version and ip in net for net in self.allowed_networks):
             return None
         return rule
+
+    def allows_name(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.allowed_hosts
 
     def checked_addresses(self, host: str, port: int, addresses: Sequence[str]) -> list[str]:
         """`addresses` if every one is allowed, else `_RefusedAddressError` for the first."""
@@ -364,6 +423,10 @@ class _AsyncGuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+# Media is sent to the model as it is stored, so a compressed transfer saves nothing, and
+# bounding a decompressor's output per codec is code we need not have: see `_check_encoding`.
+_DOWNLOAD_HEADERS = {"Accept-Encoding": "identity"}
+
 _POOL_LIMITS = {"max_connections": 100, "max_keepalive_connections": 10, "keepalive_expiry": 5.0}
 
 
@@ -396,9 +459,13 @@ class _AsyncGuardedHTTPTransport(httpx.AsyncHTTPTransport):
 def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
     """The process's pooled download client for `policy`."""
     return process_client(
-        policy.pool_name,
+        policy.pool_key,
         lambda: httpx.Client(
-            transport=_GuardedHTTPTransport(policy), follow_redirects=False, trust_env=False
+            transport=_GuardedHTTPTransport(policy),
+            follow_redirects=False,
+            trust_env=False,
+            headers=_DOWNLOAD_HEADERS,
+            cookies=no_cookie_jar(),
         ),
     )
 
@@ -406,10 +473,82 @@ def guarded_client(policy: MediaURLPolicy) -> httpx.Client:
 def guarded_async_client(policy: MediaURLPolicy) -> httpx.AsyncClient:
     """The running event loop's pooled download client for `policy`."""
     return loop_client(
-        policy.pool_name,
+        policy.pool_key,
         lambda: httpx.AsyncClient(
-            transport=_AsyncGuardedHTTPTransport(policy), follow_redirects=False, trust_env=False
+            transport=_AsyncGuardedHTTPTransport(policy),
+            follow_redirects=False,
+            trust_env=False,
+            headers=_DOWNLOAD_HEADERS,
+            cookies=no_cookie_jar(),
         ),
+    )
+
+
+# -- what one call may download -------------------------------------------------------------------
+
+
+# Bytes the current call downloaded before the download running now, set by
+# `MediaBudget.fetching` around it and read by `_check_size`: a context variable because the
+# downloads run below the transport (async, in a task of their own, which copies the context it
+# was made in).
+_SPENT_BEFORE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "langchain_tokenhot_download_spent_before", default=None
+)
+
+
+class MediaBudget:
+    """What one call may download: at most `MAX_DOWNLOADS_PER_CALL` URLs, `MAX_DOWNLOAD_BYTES`
+    in all. Each limit is checked before the download it would stop is sent::
+
+        budget = MediaBudget(urls)             # too many URLs: MediaDownloadError, nothing sent
+        for url in urls:
+            with budget.fetching(url):         # nothing left: MediaDownloadError, nothing sent
+                got = download(url, ...)       # reading past what is left stops the download
+            budget.spend(got)
+    """
+
+    __slots__ = ("spent",)
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        if len(urls) > MAX_DOWNLOADS_PER_CALL:
+            _raise(_too_many_urls(urls))
+        self.spent = 0
+
+    @contextlib.contextmanager
+    def fetching(self, url: str) -> Iterator[None]:
+        if self.spent >= MAX_DOWNLOAD_BYTES:
+            _raise(_over_call_total(url, self.spent))
+        token = _SPENT_BEFORE.set(self.spent)
+        try:
+            yield
+        finally:
+            _SPENT_BEFORE.reset(token)
+
+    def spend(self, downloaded: Downloaded) -> None:
+        self.spent += len(downloaded.data)
+
+
+def _too_many_urls(urls: Sequence[str]) -> MediaDownloadError:
+    first_over = urls[MAX_DOWNLOADS_PER_CALL]
+    return MediaDownloadError(
+        f"this call has {len(urls)} media URLs to download; at most {MAX_DOWNLOADS_PER_CALL} "
+        f"are downloaded per call (the first over the limit is {safe_url(first_over)}). "
+        "Upload the media with the Gemini Files API and pass file URIs, or split the call",
+        url=safe_url(first_over),
+        host=_host(first_over),
+        limit="media URLs per call",
+    )
+
+
+def _over_call_total(url: str, spent: int) -> MediaDownloadError:
+    return MediaDownloadError(
+        f"media at {safe_url(url)} would take this call's downloads past "
+        f"{MAX_DOWNLOAD_BYTES // (1024 * 1024)} MB in all ({spent / (1024 * 1024):.1f} MB "
+        "downloaded before it); Gemini's inline limit is for the whole request. Upload the media "
+        "with the Gemini Files API and pass file URIs instead",
+        url=safe_url(url),
+        host=_host(url),
+        limit="bytes per call",
     )
 
 
@@ -446,6 +585,7 @@ def _download_hops(
 ) -> Downloaded:
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
+        failure: MediaDownloadError
         try:
             with client.stream("GET", target, timeout=timeout) as response:
                 redirect = _redirect_or_check(url, target, response)
@@ -453,16 +593,18 @@ def _download_hops(
                     target = redirect
                     continue
                 data = bytearray()
-                for chunk in response.iter_bytes():
+                for chunk in response.iter_raw():
                     data += chunk
                     _check_size(url, len(data))
                     _check_deadline(url, until, deadline)
                 return Downloaded(bytes(data), response.headers.get("content-type"))
         except _RefusedAddressError as refused:
-            _raise(_refusal_for_address(url, target, refused, policy))
+            failure = _refusal_for_address(url, target, refused, policy)
         except httpx.HTTPError as exc:
-            _check_deadline(url, until, deadline)
-            _raise(_transport_error(url, target, exc))
+            failure = _past_deadline(url, until, deadline) or _transport_error(url, target, exc)
+        # Raised here, after the handler: raised inside it, the error's __context__ would be
+        # the httpx exception, whose request holds the full URL, query secrets included.
+        raise failure
     raise _too_many_redirects(url, policy)
 
 
@@ -506,6 +648,7 @@ async def _adownload(
     _UNTIL.set(until)  # this task's own context
     for _hop in range(policy.max_redirects + 1):
         _check_deadline(url, until, deadline)
+        failure: MediaDownloadError
         try:
             async with client.stream("GET", target, timeout=timeout) as response:
                 redirect = _redirect_or_check(url, target, response)
@@ -513,16 +656,18 @@ async def _adownload(
                     target = redirect
                     continue
                 data = bytearray()
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.aiter_raw():
                     data += chunk
                     _check_size(url, len(data))
                     _check_deadline(url, until, deadline)
                 return Downloaded(bytes(data), response.headers.get("content-type"))
         except _RefusedAddressError as refused:
-            _raise(_refusal_for_address(url, target, refused, policy))
+            failure = _refusal_for_address(url, target, refused, policy)
         except httpx.HTTPError as exc:
-            _check_deadline(url, until, deadline)
-            _raise(_transport_error(url, target, exc))
+            failure = _past_deadline(url, until, deadline) or _transport_error(url, target, exc)
+        # Raised here, after the handler: raised inside it, the error's __context__ would be
+        # the httpx exception, whose request holds the full URL, query secrets included.
+        raise failure
     raise _too_many_redirects(url, policy)
 
 
@@ -607,11 +752,21 @@ def _refusal_for_address(
     url: str, target: httpx.URL, refused: _RefusedAddressError, policy: MediaURLPolicy
 ) -> MediaURLRefusedError:
     hop = "" if str(target) == url else f" at redirect hop {safe_url(target)}"
+    if policy.allows_name(refused.host):
+        why = (
+            f"and a host allowed by name may not reach a {refused.rule} address (its DNS "
+            "could point it anywhere). If this host serves your own media, also allow the "
+            f"address: {ALLOW_OPTION}=[{refused.host!r}, {refused.address.split('%', 1)[0]!r}]."
+        )
+    else:
+        why = (
+            "and downloads to non-public addresses are refused (server-side request forgery). "
+            f"If this host serves your own media, allow it with {ALLOW_OPTION}="
+            f"[{refused.host!r}] (or a network such as '10.0.0.0/8')."
+        )
     return MediaURLRefusedError(
         f"media URL {safe_url(url)} refused{hop}: {refused.host} resolves to {refused.address}, "
-        f"a {refused.rule} address, and downloads to non-public addresses are refused "
-        "(server-side request forgery). If this host serves your own media, allow it with "
-        f"{ALLOW_OPTION}=[{refused.host!r}] (or a network such as '10.0.0.0/8').",
+        f"a {refused.rule} address, {why}",
         url=safe_url(url),
         host=refused.host,
         rule=refused.rule,
@@ -644,9 +799,30 @@ def _check_response(url: str, response: httpx.Response) -> None:
                 transient=status in _TRANSIENT,
             )
         )
+    _check_encoding(url, response)
     length = response.headers.get("content-length")
     if length and length.isdigit():
         _check_size(url, int(length))
+
+
+def _check_encoding(url: str, response: httpx.Response) -> None:
+    """Refuse a body compressed although we asked for identity (the body is read raw, so it
+    would otherwise be inlined still compressed)."""
+    encoding = response.headers.get("content-encoding", "")
+    if any(part.strip().lower() not in ("", "identity") for part in encoding.split(",")):
+        host = _host(response.request.url)
+        _raise(
+            MediaDownloadError(
+                f"could not download media {safe_url(url)}: the media host {host} sent it "
+                f"compressed (Content-Encoding: {encoding}) although the download asked for "
+                "Accept-Encoding: identity; compressed answers are refused, not decompressed "
+                "(a small compressed body can expand past the size cap). Serve it "
+                "uncompressed, or upload it and pass a file URI",
+                url=safe_url(url),
+                host=host,
+                media_status=response.status_code,
+            )
+        )
 
 
 def _check_size(url: str, size: int) -> None:
@@ -657,21 +833,32 @@ def _check_size(url: str, size: int) -> None:
                 "MB; upload it and pass a file URI instead",
                 url=safe_url(url),
                 host=_host(url),
+                limit="bytes per media URL",
             )
         )
+    spent = _SPENT_BEFORE.get()
+    if spent is not None and spent + size > MAX_DOWNLOAD_BYTES:
+        _raise(_over_call_total(url, spent))
 
 
 def _check_deadline(url: str, until: float | None, seconds: float | None) -> None:
-    if until is not None and time.monotonic() >= until:
-        _raise(
-            MediaDownloadError(
-                f"could not download media {safe_url(url)}: no complete answer from "
-                f"{_host(url)} within {seconds:g} s",
-                url=safe_url(url),
-                host=_host(url),
-                transient=True,
-            )
-        )
+    failure = _past_deadline(url, until, seconds)
+    if failure is not None:
+        _raise(failure)
+
+
+def _past_deadline(
+    url: str, until: float | None, seconds: float | None
+) -> MediaDownloadError | None:
+    if until is None or time.monotonic() < until:
+        return None
+    return MediaDownloadError(
+        f"could not download media {safe_url(url)}: no complete answer from "
+        f"{_host(url)} within {seconds:g} s",
+        url=safe_url(url),
+        host=_host(url),
+        transient=True,
+    )
 
 
 def _transport_error(url: str, target: httpx.URL, exc: httpx.HTTPError) -> MediaDownloadError:

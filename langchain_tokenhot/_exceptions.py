@@ -273,7 +273,8 @@ class MediaDownloadError(TokenhotError):
     status it answered (None when it did not answer), `url` the URL with credentials and query
     values masked. `is_retryable` is True only for transient failures (a timeout, a refused or
     reset connection, 408/429/5xx from the media host); downloads are not retried
-    automatically.
+    automatically. `limit` names the download limit exceeded, if that is the failure:
+    `"bytes per media URL"`, `"bytes per call"` or `"media URLs per call"`.
     """
 
     def __init__(
@@ -284,12 +285,14 @@ class MediaDownloadError(TokenhotError):
         host: str | None = None,
         media_status: int | None = None,
         transient: bool = False,
+        limit: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.url = url
         self.host = host
         self.media_status = media_status
         self.is_retryable = transient
+        self.limit = limit
         super().__init__(message, **kwargs)
 
     def _render(self) -> str:
@@ -299,7 +302,15 @@ class MediaDownloadError(TokenhotError):
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild_media,
-            (type(self), self.message, self.url, self.host, self.media_status, self.is_retryable),
+            (
+                type(self),
+                self.message,
+                self.url,
+                self.host,
+                self.media_status,
+                self.is_retryable,
+                self.limit,
+            ),
         )
 
 
@@ -338,8 +349,11 @@ def _rebuild_media(
     host: str | None,
     media_status: int | None,
     transient: bool,
+    limit: str | None = None,
 ) -> MediaDownloadError:
-    return cls(message, url=url, host=host, media_status=media_status, transient=transient)
+    return cls(
+        message, url=url, host=host, media_status=media_status, transient=transient, limit=limit
+    )
 
 
 def _rebuild_refusal(

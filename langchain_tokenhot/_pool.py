@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import os
 import ssl
 import threading
@@ -49,9 +50,12 @@ shard is made only when every existing one is busy.
 answer) keep their connections. A connection the server closed in the meantime is seen as
 readable and discarded before reuse; one closed in the race is a connection error, retried."""
 
+PoolKey = str | tuple[str, ...]
+"""What a pooled client is kept under: its purpose, and whatever settings it was built with."""
+
 _lock = threading.RLock()  # factories take it again for the SSL context
 _ssl_context: ssl.SSLContext | None = None
-_process_clients: dict[str, httpx.Client] = {}
+_process_clients: dict[PoolKey, httpx.Client] = {}
 _after_fork_hooks: list[Callable[[], None]] = []
 
 
@@ -68,7 +72,7 @@ class _LoopClients:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.clients: dict[PoolKey, httpx.AsyncClient] = {}
         self.closer = self._closer()
 
     def start(self) -> None:
@@ -137,7 +141,18 @@ def shared_ssl_context() -> ssl.SSLContext:
     return _ssl_context
 
 
-def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Client:
+def no_cookie_jar() -> http.cookiejar.CookieJar:
+    """A cookie jar that stores nothing, for every pooled client.
+
+    A pooled client serves every model of the process whatever its key (or media host), and
+    httpx keeps the cookies an answer sets and sends them with the next request: a session
+    cookie set by an answer to tenant A's call would go out with tenant B's. Nothing here needs
+    cookies (the key is in a header), so none are kept.
+    """
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+def process_client(name: PoolKey, factory: Callable[[], httpx.Client]) -> httpx.Client:
     """The process-wide client for `name`, made by `factory` on first use."""
     client = _process_clients.get(name)
     if client is None:
@@ -148,7 +163,7 @@ def process_client(name: str, factory: Callable[[], httpx.Client]) -> httpx.Clie
     return client
 
 
-def loop_client(name: str, factory: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
+def loop_client(name: PoolKey, factory: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
     """The running event loop's client for `name`, made by `factory` on first use.
 
     Connections belong to the loop that opened them, so each loop gets clients of its own,
@@ -317,17 +332,27 @@ def _environment_proxy() -> bool:
 def _api_client() -> httpx.Client:
     if _environment_proxy():
         return httpx.Client(
-            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+            limits=PROXY_LIMITS,
+            follow_redirects=False,
+            verify=shared_ssl_context(),
+            cookies=no_cookie_jar(),
         )
-    return httpx.Client(transport=_ShardedTransport(), follow_redirects=False)
+    return httpx.Client(
+        transport=_ShardedTransport(), follow_redirects=False, cookies=no_cookie_jar()
+    )
 
 
 def _api_async_client() -> httpx.AsyncClient:
     if _environment_proxy():
         return httpx.AsyncClient(
-            limits=PROXY_LIMITS, follow_redirects=False, verify=shared_ssl_context()
+            limits=PROXY_LIMITS,
+            follow_redirects=False,
+            verify=shared_ssl_context(),
+            cookies=no_cookie_jar(),
         )
-    return httpx.AsyncClient(transport=_AsyncShardedTransport(), follow_redirects=False)
+    return httpx.AsyncClient(
+        transport=_AsyncShardedTransport(), follow_redirects=False, cookies=no_cookie_jar()
+    )
 
 
 def shared_client() -> httpx.Client:

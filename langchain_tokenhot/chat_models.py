@@ -46,7 +46,7 @@ from typing_extensions import Self
 
 from ._cache import omit_cache_held_fields
 from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token
-from ._download import MediaURLPolicy
+from ._download import MediaBudget, MediaURLPolicy
 from ._exceptions import (
     InvalidOptionError,
     ToolConversionError,
@@ -531,15 +531,30 @@ class ChatTokenhotGemini(BaseChatModel):
     def _download(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
-        """The http(s) media URLs of `messages`, fetched under the media-URL policy."""
+        """The http(s) media URLs of `messages`, fetched under the media-URL policy and the
+        per-call limits (`MediaBudget`)."""
         policy = self._media_url_policy()
-        return {url: transport.fetch(url, policy) for url in download_urls(messages)}
+        urls = download_urls(messages)
+        budget = MediaBudget(urls)
+        downloaded: dict[str, Downloaded] = {}
+        for url in urls:
+            with budget.fetching(url):
+                downloaded[url] = transport.fetch(url, policy)
+            budget.spend(downloaded[url])
+        return downloaded
 
     async def _adownload(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
         policy = self._media_url_policy()
-        return {url: await transport.afetch(url, policy) for url in download_urls(messages)}
+        urls = download_urls(messages)
+        budget = MediaBudget(urls)
+        downloaded: dict[str, Downloaded] = {}
+        for url in urls:
+            with budget.fetching(url):
+                downloaded[url] = await transport.afetch(url, policy)
+            budget.spend(downloaded[url])
+        return downloaded
 
     def _plan(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> _CallPlan:
         """Everything of a call's request but its messages, checked: run before any media URL

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import pickle
 import time
 from collections.abc import Callable, Iterator
@@ -42,8 +43,10 @@ from tests.support.fake_gemini import (
     RecordedRequest,
     error,
     json_response,
+    raw,
     slow_body,
     slow_headers,
+    unused_port,
 )
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
@@ -65,6 +68,12 @@ def media_server(request: RecordedRequest) -> Action:
         return json_response(b"", status=302, headers={"Location": request.query["u"]})
     if request.path == "/loop":
         return json_response(b"", status=301, headers={"Location": "/loop"})
+    if request.path == "/cookie":
+        headers = {"Content-Type": "image/png", "Set-Cookie": "media-session=tenant-a; Path=/"}
+        return json_response(PNG, headers=headers)
+    if request.path.startswith("/sized/"):  # /sized/<MB>/<name>: that many MB of "image"
+        size = int(float(request.path.split("/")[2]) * 1024 * 1024)
+        return json_response(PNG.ljust(size, b"\0"), headers={"Content-Type": "image/png"})
     if request.path == "/busy":
         return error(503)
     return error(404)
@@ -140,13 +149,39 @@ def model(server: FakeGemini, **kw: Any) -> ChatTokenhotGemini:
         ("240.0.0.1", "reserved"),
         ("255.255.255.255", "reserved"),
         ("192.0.2.1", "reserved"),  # documentation range: not global
+        ("fec0::1", "private"),  # site-local: IPv6's deprecated private range
+        ("fec0:1:2::3", "private"),
+        # IPv6 forms that carry an IPv4 address are judged by that address.
+        ("::127.0.0.1", "loopback"),  # IPv4-compatible ::/96
+        ("::10.0.0.1", "private"),
+        ("::ffff:0:127.0.0.1", "loopback"),  # IPv4-translated ::ffff:0:0:0/96
+        ("::ffff:0:a9fe:a9fe", "link-local (cloud metadata)"),
+        ("64:ff9b::169.254.169.254", "link-local (cloud metadata)"),  # NAT64 64:ff9b::/96
+        ("64:ff9b::127.0.0.1", "loopback"),
+        ("64:ff9b::10.1.2.3", "private"),
+        ("64:ff9b:1::a9fe:a9fe", "link-local (cloud metadata)"),  # local-use NAT64 /48
+        ("64:ff9b:1:2::8.8.8.8", "reserved"),  # local-use: the operator's own translation
+        ("2002:a9fe:a9fe::1", "link-local (cloud metadata)"),  # 6to4 2002::/16
+        ("2002:7f00:1::1", "loopback"),
+        ("2002:c0a8:101::1", "private"),
+        ("::ffff:169.254.169.254", "link-local (cloud metadata)"),
     ],
 )
 def test_non_public_addresses_are_refused_by_rule(address: str, rule: str) -> None:
     assert forbidden_rule(address) == rule
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2606:4700::1111", "172.32.0.1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "93.184.216.34",
+        "2606:4700::1111",
+        "172.32.0.1",
+        "64:ff9b::8.8.8.8",  # NAT64 of a public address: as public as that address
+        "2002:808:808::1",  # 6to4 of 8.8.8.8
+    ],
+)
 def test_public_addresses_pass(address: str) -> None:
     assert forbidden_rule(address) is None
 
@@ -161,7 +196,10 @@ def test_allowed_networks_and_names() -> None:
     assert pol.check_address("x", "127.0.0.2") == "loopback"
 
 
-@pytest.mark.parametrize("entry", ["http://media.intranet/", "media.intranet:8080", "", " "])
+@pytest.mark.parametrize(
+    "entry",
+    ["http://media.intranet/", "media.intranet:8080", "", " ", "a.intranet,b.intranet", "a;b"],
+)
 def test_bad_allow_entries_are_refused_at_construction(entry: Any) -> None:
     with pytest.raises(InvalidOptionError, match="media_allowed_hosts") as caught:
         ChatTokenhotGemini(model="gemini-2.5-flash", api_key="k", media_allowed_hosts=[entry])
@@ -225,14 +263,14 @@ def test_metadata_address_is_refused(server: FakeGemini) -> None:
 def test_redirect_to_a_private_address_is_refused_at_that_hop(
     server: FakeGemini, resolver: dict[str, list[str]]
 ) -> None:
-    # The first hop is allowed (by name); it redirects to a name that resolves to loopback.
+    # The first hop is allowed; it redirects to a name that resolves to a private address.
     resolver["public.example.test"] = ["127.0.0.1"]
-    resolver["internal.example.test"] = ["127.0.0.1"]
+    resolver["internal.example.test"] = ["10.0.0.7"]
     secret_hop = f"http://internal.example.test:{server.port}/cat.png"
     url = f"http://public.example.test:{server.port}/to?u={secret_hop}"
     with pytest.raises(MediaURLRefusedError) as caught:
-        model(server, media_allowed_hosts=["public.example.test"]).invoke(image(url))
-    assert caught.value.rule == "loopback"
+        model(server, media_allowed_hosts=["127.0.0.1"]).invoke(image(url))
+    assert caught.value.rule == "private"
     assert "at redirect hop http://internal.example.test" in str(caught.value)
     assert "media_allowed_hosts=['internal.example.test']" in str(caught.value)
     # The redirecting server was asked once; the hop's target never, the model never.
@@ -246,7 +284,9 @@ async def test_redirect_to_metadata_is_refused_async(
     resolver["public.example.test"] = ["127.0.0.1"]
     url = f"http://public.example.test:{server.port}/to?u=http://169.254.169.254/latest/"
     with pytest.raises(MediaURLRefusedError, match="link-local"):
-        await model(server, media_allowed_hosts=["public.example.test"]).ainvoke(image(url))
+        await model(server, media_allowed_hosts=["public.example.test", "127.0.0.1"]).ainvoke(
+            image(url)
+        )
     assert [(r.method, r.path) for r in server.requests] == [("GET", "/to")]
 
 
@@ -324,9 +364,12 @@ def test_allowed_name_connects_to_the_address_it_resolved_to(
     server: FakeGemini, resolver: dict[str, list[str]]
 ) -> None:
     # The system resolver does not know this name: the request can only reach the server
-    # because the guarded backend connects to the address it resolved and checked.
+    # because the guarded backend connects to the address it resolved and checked. (Loopback
+    # needs its address listed too, see test_a_name_allowed_is_not_let_into_loopback_...)
     resolver["media.intranet"] = ["127.0.0.1"]
-    got = fetch(f"http://media.intranet:{server.port}/cat.png", policy("media.intranet"))
+    got = fetch(
+        f"http://media.intranet:{server.port}/cat.png", policy("media.intranet", "127.0.0.1")
+    )
     assert got.data == PNG and got.mime_type == "image/png"
     [get] = server.requests
     assert get.headers["host"] == f"media.intranet:{server.port}"
@@ -347,7 +390,7 @@ async def test_allowed_host_downloads_async(
     resolver["media.intranet"] = ["127.0.0.1"]
     got = await adownload(
         f"http://media.intranet:{server.port}/cat.png",
-        policy("media.intranet"),
+        policy("media.intranet", "127.0.0.1"),
         timeout=TIMEOUT,
         deadline=5.0,
     )
@@ -548,8 +591,256 @@ def test_connection_is_made_to_the_checked_address_not_the_name(
     assert resolver["asked"] == ["media.intranet"]
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "2130706433",
+        "0x7f.0.0.1",
+        "127.1",
+        "[::ffff:127.0.0.1]",
+        "[::127.0.0.1]",
+        "[64:ff9b::127.0.0.1]",
+        "[2002:7f00:1::1]",
+    ],
+)
 def test_obfuscated_loopback_forms_are_refused(server: FakeGemini, host: str) -> None:
     with pytest.raises(MediaURLRefusedError):
         fetch(f"http://{host}:{server.port}/cat.png", policy())
     assert server.requests == []
+
+
+# -- compressed answers: never decompressed past the cap ---------------------------------------
+
+
+def test_downloads_ask_for_identity_encoding(server: FakeGemini) -> None:
+    fetch(f"http://127.0.0.1:{server.port}/cat.png", policy("127.0.0.1"))
+    [get] = server.requests
+    assert get.headers["accept-encoding"] == "identity"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "zstd", "br", "gzip, identity"])
+async def test_a_compressed_answer_is_refused_not_decompressed(
+    server: FakeGemini, encoding: str
+) -> None:
+    # 30 MB of zeros compress to ~30 KB: decompressed, they would pass a 20 MB cap in memory.
+    bomb = gzip.compress(bytes(30 * 1024 * 1024))
+    answer = json_response(
+        bomb, headers={"Content-Type": "image/png", "Content-Encoding": encoding}
+    )
+    server.enqueue(answer, answer)
+    url = f"http://127.0.0.1:{server.port}/cat.png"
+    for run in ("sync", "async"):
+        with pytest.raises(MediaDownloadError) as caught:
+            if run == "sync":
+                fetch(url, policy("127.0.0.1"))
+            else:
+                await adownload(url, policy("127.0.0.1"), timeout=TIMEOUT, deadline=5.0)
+        assert f"Content-Encoding: {encoding}" in str(caught.value)
+        assert "identity" in str(caught.value)
+        assert not caught.value.is_retryable
+
+
+def test_an_identity_content_encoding_is_accepted(server: FakeGemini) -> None:
+    server.enqueue(
+        json_response(PNG, headers={"Content-Type": "image/png", "Content-Encoding": "identity"})
+    )
+    assert fetch(f"http://127.0.0.1:{server.port}/cat.png", policy("127.0.0.1")).data == PNG
+
+
+# -- pooled download clients keep no cookies ----------------------------------------------------
+
+
+async def test_a_cookie_set_by_a_media_host_is_never_sent_back(server: FakeGemini) -> None:
+    # One pooled client per policy serves every model (tenant) with that policy.
+    pol = policy("127.0.0.1")
+    base = f"http://127.0.0.1:{server.port}"
+    fetch(f"{base}/cookie", pol)
+    fetch(f"{base}/cat.png", pol)
+    await adownload(f"{base}/cookie", pol, timeout=TIMEOUT, deadline=5.0)
+    await adownload(f"{base}/cat.png", pol, timeout=TIMEOUT, deadline=5.0)
+    assert [r.headers.get("cookie") for r in server.requests] == [None] * 4
+
+
+# -- per-call limits: the whole request stays inline-sized ----------------------------------------
+
+
+def images(*urls: str) -> list[HumanMessage]:
+    return [
+        HumanMessage(
+            [{"type": "text", "text": "what?"}] + [{"type": "image", "url": u} for u in urls]
+        )
+    ]
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+async def test_too_many_media_urls_are_refused_before_any_download(
+    server: FakeGemini, how: str
+) -> None:
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/cat.png?n={i}" for i in range(17)]
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(images(*urls))
+        else:
+            await llm.ainvoke(images(*urls))
+    err = caught.value
+    assert err.limit == "media URLs per call" and not err.is_retryable
+    assert "17 media URLs" in str(err) and "at most 16" in str(err)
+    assert "Files API" in str(err)
+    assert server.requests == []
+
+
+def test_sixteen_media_urls_are_downloaded(server: FakeGemini) -> None:
+    urls = [f"http://127.0.0.1:{server.port}/cat.png?n={i}" for i in range(16)]
+    model(server, media_allowed_hosts=["127.0.0.1"]).invoke(images(*urls))
+    assert [r.method for r in server.requests] == ["GET"] * 16 + ["POST"]
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+async def test_the_total_downloaded_per_call_is_capped(server: FakeGemini, how: str) -> None:
+    # Each is under the per-URL cap; the third would take the call past 20 MB in all.
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/sized/8/{i}.png" for i in range(4)]
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(images(*urls))
+        else:
+            await llm.ainvoke(images(*urls))
+    err = caught.value
+    assert err.limit == "bytes per call"
+    assert "/sized/8/2.png would take this call's downloads past 20 MB in all" in str(err)
+    assert "16.0 MB downloaded before it" in str(err) and "Files API" in str(err)
+    # The third was stopped at its Content-Length; the fourth never asked; the model never.
+    assert [r.path for r in server.requests] == [f"/sized/8/{i}.png" for i in range(3)]
+
+
+def test_a_call_at_the_total_cap_sends_nothing_more(server: FakeGemini) -> None:
+    llm = model(server, media_allowed_hosts=["127.0.0.1"])
+    urls = [f"http://127.0.0.1:{server.port}/sized/10/{i}.png" for i in range(3)]
+    with pytest.raises(MediaDownloadError, match=r"20\.0 MB downloaded before it") as caught:
+        llm.invoke(images(*urls))
+    assert caught.value.limit == "bytes per call"
+    assert [r.path for r in server.requests] == ["/sized/10/0.png", "/sized/10/1.png"]
+    server.clear()
+    llm.invoke(images(*urls[:2]))  # exactly 20 MB: allowed
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST"]
+
+
+def test_a_body_without_length_is_stopped_at_the_call_total(server: FakeGemini) -> None:
+    body = PNG.ljust(15 * 1024 * 1024, b"\0")
+    first = json_response(PNG.ljust(15 * 1024 * 1024, b"\0"), headers={"Content-Type": "image/png"})
+    server.enqueue(first, raw(b"HTTP/1.0 200 OK\r\nContent-Type: image/png\r\n\r\n" + body))
+    urls = [f"http://127.0.0.1:{server.port}/{i}.png" for i in range(2)]
+    with pytest.raises(MediaDownloadError) as caught:
+        model(server, media_allowed_hosts=["127.0.0.1"]).invoke(images(*urls))
+    assert caught.value.limit == "bytes per call"
+    assert [r.method for r in server.requests] == ["GET", "GET"]
+
+
+# -- each policy has pooled clients of its own ----------------------------------------------------
+
+
+def test_policies_share_download_clients_only_when_equal(
+    server: FakeGemini, resolver: dict[str, list[str]]
+) -> None:
+    # A pooled client's backend enforces the policy it was built with: a policy given another
+    # policy's client would be enforced by the other's allow-list.
+    resolver["a"] = resolver["b"] = resolver["c"] = ["127.0.0.1"]
+    wide = policy("a", "b", "127.0.0.1")
+    assert fetch(f"http://a:{server.port}/cat.png", wide).data == PNG
+    assert _download.guarded_client(policy("b", "A", "127.0.0.1")) is _download.guarded_client(wide)
+    for other in (policy("a", "127.0.0.1"), policy("a", "b"), policy("b", "c"), policy()):
+        assert _download.guarded_client(other) is not _download.guarded_client(wide)
+    with pytest.raises(MediaURLRefusedError):
+        fetch(f"http://a:{server.port}/cat.png", policy("b", "c"))
+    assert len(server.requests) == 1
+    # The key is the settings themselves, not a string joined from them: a policy built
+    # directly (not from the option, which refuses commas) with the one host "a,b" allows no
+    # host named a, and gets a client of its own.
+    odd = MediaURLPolicy(allowed_hosts=frozenset({"a,b"}))
+    assert _download.guarded_client(odd) is not _download.guarded_client(wide)
+    with pytest.raises(MediaURLRefusedError, match="loopback"):
+        fetch(f"http://a:{server.port}/cat.png", odd)
+    assert len(server.requests) == 1
+
+
+# -- the full URL is not reachable from a raised error --------------------------------------------
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+@pytest.mark.parametrize("failure", ["connection refused", "deadline", "refused hop"])
+async def test_a_download_error_has_no_context_holding_the_full_url(
+    server: FakeGemini, resolver: dict[str, list[str]], how: str, failure: str
+) -> None:
+    # The httpx exception a download error replaces holds the request, full URL included: it
+    # must be neither the cause nor the context of what the caller gets.
+    secret = "X-Amz-Signature=SIGSECRET123&token=TOK456"
+    if failure == "connection refused":
+        url = f"http://127.0.0.1:{unused_port()}/img.png?{secret}"
+    elif failure == "deadline":
+        server.enqueue(slow_headers(3.0))
+        url = f"http://127.0.0.1:{server.port}/cat.png?{secret}"
+    else:
+        resolver["internal.example.test"] = ["10.0.0.7"]
+        url = f"http://127.0.0.1:{server.port}/to?u=http://internal.example.test/x.png?{secret}"
+    llm = model(server, media_allowed_hosts=["127.0.0.1"], timeout=0.5)
+    with pytest.raises(MediaDownloadError) as caught:
+        if how == "invoke":
+            llm.invoke(image(url))
+        else:
+            await llm.ainvoke(image(url))
+    err = caught.value
+    assert isinstance(err, MediaURLRefusedError) == (failure == "refused hop")
+    assert err.__context__ is None and err.__cause__ is None
+    assert "SIGSECRET123" not in repr(_chain(err)) and "SIGSECRET123" not in str(err)
+
+
+# -- a host allowed by name still cannot reach loopback or metadata ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "rule"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("169.254.169.254", "link-local (cloud metadata)"),
+        ("0.0.0.0", "unspecified"),  # connecting to it reaches the local host
+    ],
+)
+def test_a_name_allowed_is_not_let_into_loopback_or_metadata(
+    server: FakeGemini, resolver: dict[str, list[str]], address: str, rule: str
+) -> None:
+    # The name is the operator's choice; what its DNS answers is not (a partner's zone, a
+    # compromised record): pointing it at the metadata address must not open that.
+    resolver["media.partner.test"] = [address]
+    url = f"http://media.partner.test:{server.port}/cat.png"
+    with pytest.raises(MediaURLRefusedError) as caught:
+        model(server, media_allowed_hosts=["media.partner.test"]).invoke(image(url))
+    err = caught.value
+    assert err.rule == rule and err.option == "media_allowed_hosts"
+    assert "a host allowed by name may not reach" in str(err)
+    assert f"media_allowed_hosts=['media.partner.test', '{address}']" in str(err)
+    assert server.requests == []
+
+
+def test_a_name_allowed_reaches_private_addresses_and_a_listed_loopback(
+    server: FakeGemini, resolver: dict[str, list[str]]
+) -> None:
+    pol = policy("media.intranet")
+    for address in ("10.1.2.3", "192.168.1.1", "fd00::1", "100.64.0.1"):
+        assert pol.check_address("media.intranet", address) is None
+    assert pol.check_address("media.intranet", "::1") == "loopback"
+    assert pol.check_address("media.intranet", "fe80::1") == "link-local (cloud metadata)"
+    resolver["media.intranet"] = ["127.0.0.1"]
+    got = fetch(
+        f"http://media.intranet:{server.port}/cat.png", policy("media.intranet", "127.0.0.0/8")
+    )
+    assert got.data == PNG
