@@ -228,8 +228,12 @@ def test_include_raw_still_works(server: FakeGemini) -> None:
 
 # -- the incremental JSON prefix reader ------------------------------------------------------
 
+# Partial objects are read with orjson, whose integers are 64-bit (a larger one comes back as a
+# float); the final object is parsed exactly (see the test below), so the reader is held to
+# exactness within that range.
+INT64 = st.integers(-(2**63), 2**63 - 1)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\\n é{}[],:'),
+    st.none() | st.booleans() | INT64 | st.text(alphabet='ab"\\\n é{}[],:'),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
     ),
@@ -252,6 +256,14 @@ def test_prefix_reader_never_raises_and_ends_exact(
         partial = reader.value(text[:cut])
         assert partial is None or isinstance(partial, dict)
     assert reader.value(text) == value
+
+
+def test_the_final_object_keeps_integers_beyond_64_bits_exact() -> None:
+    text = '{"id": -9223372036854775809, "n": 18446744073709551616}'
+    chunks = [AIMessageChunk(content=text[:20]), AIMessageChunk(content=text[20:])]
+    chunks[-1].response_metadata = {"finish_reason": "STOP"}
+    out = list(StructuredOutputParser(source="text").transform(iter(chunks)))
+    assert out[-1] == {"id": -9223372036854775809, "n": 18446744073709551616}
 
 
 def test_long_answers_are_parsed_at_a_bounded_rate() -> None:
