@@ -666,6 +666,8 @@ class Transport:
                                 yield event(data, model)
                             break
                     loads = orjson.loads
+                    if (framing := decoder.framing) is not None:
+                        feed = framing.feed  # the framing is known: skip the dispatch
                     for chunk in chunks:  # after the first event (if any): no deadline
                         for data in feed(chunk):
                             # `_event` inlined for the common case (a plain JSON object).
