@@ -925,8 +925,8 @@ def case_attribution(base_url: str, cfg: Config) -> list[dict[str, Any]]:
         per=n,
     )
     add(
-        "_stream_setup(...) [per stream]",
-        lambda: ours._stream_setup(msgs, None, {}, {}),
+        "_plan() + _stream_setup(...) [per stream]",
+        lambda: ours._stream_setup(msgs, None, {}, {}, ours._plan(None, {})),
         lambda: floor._body(msgs),
     )
     add(
