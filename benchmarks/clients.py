@@ -13,8 +13,9 @@
 
 Every client gets the same input (a system message and a short human message) and the same
 server; all httpx clients that we build ourselves use the pool limits of langchain-tokenhot's
-shared clients (read from ``langchain_tokenhot._pool.LIMITS``; 30 s connect timeout) so
-that pooling is not what differs. ``genai`` gets the same pool size through ``client_args``.
+shared clients in total (``_pool.SHARDS`` x ``_pool.SHARD_LIMITS``, one pool keeping 20 idle;
+30 s connect timeout; see ``_tokenhot_limits``). ``genai`` gets the same pool size through
+``client_args``.
 """
 
 from __future__ import annotations
@@ -47,14 +48,15 @@ PROMPT = "Explain in two sentences why streaming parsers must handle split UTF-8
 
 
 def _tokenhot_limits() -> tuple[int, int]:
-    """(max connections, max idle connections) of langchain-tokenhot's shared pools, so that
-    every client we build pools the same way."""
-    try:
-        from langchain_tokenhot._pool import LIMITS as _LIMITS
+    """(max connections, max idle connections) for the httpx clients we build ourselves.
 
-        return int(_LIMITS.max_connections or 1000), int(_LIMITS.max_keepalive_connections or 20)
-    except (ImportError, AttributeError, TypeError):
-        return 1000, 20
+    langchain-tokenhot's shared clients spread calls over ``_pool.SHARDS`` httpcore pools of
+    ``_pool.SHARD_LIMITS`` (all kept alive); the baselines get one pool of the same total size,
+    keeping 20 idle as before the sharding (one pool keeping all of them idle costs seconds of
+    CPU per wave in httpcore's pool walk, see ``_pool.SHARD_LIMITS``)."""
+    from langchain_tokenhot._pool import SHARD_LIMITS, SHARDS
+
+    return SHARDS * int(SHARD_LIMITS.max_connections or 16), 20
 
 
 POOL = _tokenhot_limits()

@@ -178,18 +178,22 @@ class TLSServer:
 # --------------------------------------------------------------------------------------------
 
 
-def _thread_row(call: Callable[[], Any], threads: int, per_thread: int) -> float:
-    """Seconds for `threads` threads to make `per_thread` calls each (started together)."""
+def _thread_row(call: Callable[[], Any], threads: int, per_thread: int) -> tuple[float, int]:
+    """Seconds for `threads` threads to make `per_thread` calls each (started together), and
+    how many calls failed.
+
+    A failed call is counted (and its first error printed), not raised: one baseline client
+    without retries hitting one server-side disconnect must not throw away the whole run."""
     barrier = threading.Barrier(threads + 1)
     errors: list[BaseException] = []
 
     def work() -> None:
         barrier.wait()
-        try:
-            for _ in range(per_thread):
+        for _ in range(per_thread):
+            try:
                 call()
-        except BaseException as exc:  # reported, not swallowed
-            errors.append(exc)
+            except Exception as exc:  # a failure is counted, the row goes on
+                errors.append(exc)
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
     for w in workers:
@@ -200,8 +204,8 @@ def _thread_row(call: Callable[[], Any], threads: int, per_thread: int) -> float
         w.join()
     elapsed = time.perf_counter() - t0
     if errors:
-        raise errors[0]
-    return elapsed
+        print(f"  {len(errors)} failed call(s), first: {errors[0]!r}", file=sys.stderr, flush=True)
+    return elapsed, len(errors)
 
 
 def measure(argv: list[str]) -> int:
@@ -218,7 +222,7 @@ def measure(argv: list[str]) -> int:
 
     names = args.clients.split(",")
     out: dict[str, dict[str, dict[str, list[float]]]] = {
-        row: {n: {"calls_s": [], "connections": [], "calls": []} for n in names}
+        row: {n: {"calls_s": [], "connections": [], "calls": [], "failed": []} for n in names}
         for row in row_names()
     }
     with TLSServer(args.cert_chain) as server:
@@ -245,25 +249,40 @@ def measure(argv: list[str]) -> int:
                         if "thread" in row:
                             per_thread = max(1, args.calls // n) if n > 1 else args.calls // 4
                             calls = per_thread * n
-                            elapsed = _thread_row(client.invoke, n, per_thread)
+                            elapsed, failed = _thread_row(client.invoke, n, per_thread)
                         else:
                             calls = n * args.waves
 
-                            async def waves(c: cl.Client = client, k: int = n) -> float:
+                            async def waves(
+                                c: cl.Client = client, k: int = n
+                            ) -> tuple[float, list[BaseException]]:
+                                failures: list[BaseException] = []
                                 t0 = time.perf_counter()
                                 for _ in range(args.waves):
-                                    await asyncio.gather(*(c.ainvoke() for _ in range(k)))
-                                return time.perf_counter() - t0
+                                    done = await asyncio.gather(
+                                        *(c.ainvoke() for _ in range(k)), return_exceptions=True
+                                    )
+                                    failures += [d for d in done if isinstance(d, BaseException)]
+                                return time.perf_counter() - t0, failures
 
-                            elapsed = loop.run_until_complete(waves())
+                            elapsed, failures = loop.run_until_complete(waves())
+                            failed = len(failures)
+                            if failures:
+                                print(
+                                    f"  {failed} failed call(s), first: {failures[0]!r}",
+                                    file=sys.stderr,
+                                    flush=True,
+                                )
                         opened = server.connections() - before
                         cell = out[row][name]
                         cell["calls_s"].append(calls / elapsed)
                         cell["connections"].append(opened)
                         cell["calls"].append(calls)
+                        cell["failed"].append(failed)
                         print(
                             f"  rep {rep + 1} {row:>20} {name:>10}: {calls / elapsed:7.0f} calls/s,"
-                            f" {opened} connections for {calls} calls",
+                            f" {opened} connections for {calls} calls"
+                            + (f", {failed} failed" if failed else ""),
                             file=sys.stderr,
                             flush=True,
                         )
@@ -329,6 +348,7 @@ def case_https(names: list[str], reps: int, calls: int, waves: int) -> dict[str,
                 "connections": statistics.median(cell["connections"]),
                 "connections_max": max(cell["connections"]),
                 "calls": cell["calls"][0],
+                "failed": sum(cell.get("failed", ())),
                 "floor_over_us": statistics.median(ratios) if ratios else None,
                 "raw": cell,
             }

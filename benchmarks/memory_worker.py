@@ -145,8 +145,14 @@ def _sites(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, n: int) ->
     return rows
 
 
+_REPO = str(Path(__file__).resolve().parents[1]) + "/"
+
+
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", "/lib/python3", "/work/main/"):
+    """A file name as shown in the table: relative to the checkout or to site-packages."""
+    if filename.startswith(_REPO):
+        return filename[len(_REPO) :]
+    for marker in ("site-packages/", "/lib/python3"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename

@@ -925,8 +925,8 @@ def case_attribution(base_url: str, cfg: Config) -> list[dict[str, Any]]:
         per=n,
     )
     add(
-        "_stream_setup(...) [per stream]",
-        lambda: ours._stream_setup(msgs, None, {}, {}),
+        "_plan() + _stream_setup(...) [per stream]",
+        lambda: ours._stream_setup(msgs, None, {}, {}, ours._plan(None, {})),
         lambda: floor._body(msgs),
     )
     add(
@@ -1348,9 +1348,10 @@ def render(res: dict[str, Any], cfg: Config, quick: bool) -> str:
             cells = []
             for n in who:
                 c = d[n]
+                failed = f", {c['failed']} failed" if c.get("failed") else ""
                 cells += [
                     _f(c["calls_s"]),
-                    f"{_f(c['connections'])} (max {_f(c['connections_max'])})",
+                    f"{_f(c['connections'])} (max {_f(c['connections_max'])}{failed})",
                 ]
             ratio = d.get(OURS, {}).get("floor_over_us")
             w(
@@ -1361,8 +1362,9 @@ def render(res: dict[str, Any], cfg: Config, quick: bool) -> str:
         w("")
         w(
             "(connections: accepted by the server during the row, median and max over the "
-            "repetitions; each is a TLS handshake. calls/s ÷ lc-floor: median of the "
-            "per-repetition ratios.)"
+            "repetitions; each is a TLS handshake; failed: calls that raised, over all "
+            "repetitions, counted instead of aborting the row. calls/s ÷ lc-floor: median of "
+            "the per-repetition ratios.)"
         )
         w("")
     mem = res.get("memory", {})

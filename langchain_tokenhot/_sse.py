@@ -192,6 +192,12 @@ class StreamDecoder:
     def pending(self) -> bool:
         return self._inner.pending if self._inner is not None else bool(self._head.strip())
 
+    @property
+    def framing(self) -> SSEDecoder | JSONArrayDecoder | None:
+        """The decoder the first non-blank byte chose (None until it arrived). Once it is
+        known, feeding it directly is the same as feeding this one, one call less per read."""
+        return self._inner
+
     def feed(self, chunk: bytes) -> list[bytes]:
         inner = self._inner
         if inner is None:

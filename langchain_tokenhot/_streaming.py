@@ -147,64 +147,71 @@ class StreamAssembler:
         Raises:
             TokenhotResponseError: the event does not have the documented shape.
         """
+        # One function for the usual event (called once per event: each call level costs).
         try:
-            return self._feed(event)
+            get = event.get
+            if usage := get("usageMetadata"):
+                self._usage = usage
+            if version := get("modelVersion"):
+                self._model_version = version
+            if (response_id := get("responseId")) and response_id != self._response_id:
+                if type(response_id) is not str:
+                    # Chunks get the id by assignment, unvalidated (below).
+                    raise TypeError(f"`responseId` is not a string: {type(response_id).__name__}")
+                self._response_id = response_id
+            if feedback := get("promptFeedback"):
+                self._prompt_feedback = feedback
+            candidates = get("candidates")
+            if not candidates:
+                if feedback and feedback.get("blockReason"):
+                    self._blocked = blocked_prompt_metadata(event)  # type: ignore[arg-type]
+                return None
+            if not isinstance(candidates, list) or not isinstance(candidates[0], dict):
+                raise TokenhotResponseError(
+                    "malformed stream event: `candidates` is not a list of objects",
+                    status_code=200,
+                    model=self._model,
+                )
+            candidate = candidates[0]
+            if grounding := candidate.get("groundingMetadata"):
+                # Its offsets refer to the whole answer: converted in finish(), once all is here.
+                self._grounding = grounding
+                candidate = {k: v for k, v in candidate.items() if k != "groundingMetadata"}
+            if not candidate.keys() <= _CONTENT_KEYS:  # no set built for the usual candidate
+                self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
+            content = candidate.get("content")
+            parts = content.get("parts") if isinstance(content, dict) else None
+            if not parts:
+                return None
+            if not isinstance(parts, list):
+                raise TokenhotResponseError(
+                    "malformed stream event: `content.parts` is not a list",
+                    status_code=200,
+                    model=self._model,
+                )
+            if not (
+                len(parts) == 1
+                and len(part := parts[0]) == 1
+                and type(text := part.get("text")) is str
+            ):
+                return self._chunk(parse_parts(parts))
         except _MALFORMED as exc:
             raise malformed(exc, self._model) from None
-
-    def _feed(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
-        if usage := event.get("usageMetadata"):
-            self._usage = usage
-        if version := event.get("modelVersion"):
-            self._model_version = version
-        if response_id := event.get("responseId"):
-            self._response_id = response_id
-        if feedback := event.get("promptFeedback"):
-            self._prompt_feedback = feedback
-        candidates = event.get("candidates")
-        if not candidates:
-            if feedback and feedback.get("blockReason"):
-                self._blocked = blocked_prompt_metadata(event)  # type: ignore[arg-type]
+        # Most events are one plain text delta: no general part parser.
+        if not text:
             return None
-        if not isinstance(candidates, list) or not isinstance(candidates[0], dict):
-            raise TokenhotResponseError(
-                "malformed stream event: `candidates` is not a list of objects",
-                status_code=200,
-                model=self._model,
-            )
-        candidate = candidates[0]
-        if grounding := candidate.get("groundingMetadata"):
-            # Its offsets refer to the whole answer: converted in finish(), once all is here.
-            self._grounding = grounding
-            candidate = {k: v for k, v in candidate.items() if k != "groundingMetadata"}
-        if candidate.keys() - _CONTENT_KEYS:
-            self._candidate_meta.update(candidate_metadata(candidate))  # type: ignore[arg-type]
-        content = candidate.get("content")
-        parts = content.get("parts") if isinstance(content, dict) else None
-        if not parts:
-            return None
-        if not isinstance(parts, list):
-            raise TokenhotResponseError(
-                "malformed stream event: `content.parts` is not a list",
-                status_code=200,
-                model=self._model,
-            )
-        if len(parts) == 1 and len(part := parts[0]) == 1 and type(text := part.get("text")) is str:
-            # Most events are one plain text delta: skip the general part parser.
-            return self._text_chunk(text) if text else None
-        return self._chunk(parse_parts(parts))
-
-    def _text_chunk(self, text: str) -> ChatGenerationChunk:
         self._answer.append(text)
         self._saw_output = True
-        content: str | list[str | dict[str, Any]] = (
-            [{"type": "text", "text": text, "index": self._index_for("text", signed=False)}]
+        message = AIMessageChunk(
+            content=[{"type": "text", "text": text, "index": self._index_for("text", signed=False)}]
             if self.blocks_mode
             else text
         )
-        message = AIMessageChunk(
-            content=content, response_metadata=dict(_PROVIDER_META), id=self._response_id
-        )
+        # Assigned rather than passed: the same message (and the same fields set), without
+        # pydantic validating two more arguments on every event (~0.25 us of ~4). Both are ours: a
+        # fresh dict, and an id checked above to be a string.
+        message.response_metadata = {"model_provider": MODEL_PROVIDER}
+        message.id = self._response_id
         return ChatGenerationChunk(message=message)
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:

@@ -162,3 +162,35 @@ def test_malformed_event_raises() -> None:
     assembler = StreamAssembler("gemini-2.5-flash", blocks_mode=False)
     with pytest.raises(TokenhotResponseError, match="candidates"):
         assembler.feed({"candidates": "oops"})
+
+
+def _text_event(text: str, **extra: Any) -> dict[str, Any]:
+    return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}}], **extra}
+
+
+@pytest.mark.parametrize("response_id", [123, ["fake-1"], {"id": "x"}])
+def test_non_string_response_id_is_a_typed_error(response_id: Any) -> None:
+    # Text chunks get the id by assignment (unvalidated by pydantic): the assembler checks it.
+    assembler = StreamAssembler("gemini-2.5-flash", blocks_mode=False)
+    with pytest.raises(TokenhotResponseError, match="responseId"):
+        assembler.feed(_text_event("hi", responseId=response_id))
+
+
+@pytest.mark.parametrize("blocks_mode", [False, True])
+def test_text_chunk_equals_one_built_with_every_field_passed(blocks_mode: bool) -> None:
+    # The fast text path assigns response_metadata and id after construction; the chunk must be
+    # the one the constructor would give (fields, values, fields set).
+    assembler = StreamAssembler("gemini-2.5-flash", blocks_mode=blocks_mode)
+    chunk = assembler.feed(_text_event("héllo", responseId="resp-1"))
+    assert chunk is not None
+    content: Any = [{"type": "text", "text": "héllo", "index": 0}] if blocks_mode else "héllo"
+    expected = AIMessageChunk(
+        content=content, response_metadata={"model_provider": "google_genai"}, id="resp-1"
+    )
+    assert chunk.message == expected
+    assert chunk.message.model_fields_set == expected.model_fields_set
+    assert chunk.text == "héllo"
+    second = assembler.feed(_text_event(" again"))  # no responseId: the first one stays
+    assert second is not None
+    assert second.message.id == "resp-1"
+    assert second.message.response_metadata is not chunk.message.response_metadata
