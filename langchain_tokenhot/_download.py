@@ -115,6 +115,9 @@ _IPV4_IN_LOW_BITS = (
 # Local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator's prefix
 # length, so an address in it is refused unless its low 32 bits name a rule more precisely.
 _LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+# 6to4 is deprecated (RFC 7526) and Python 3.13's registry already calls it non-global while
+# 3.11's does not: refused whatever it embeds, so the rule is the same on every Python.
+_SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 _NOT_EMBEDDING = (ipaddress.IPv6Address("::"), ipaddress.IPv6Address("::1"))
 
 
@@ -143,7 +146,7 @@ def forbidden_rule(address: str) -> str | None:
             rule = forbidden_rule(str(embedded))
             if rule is not None or ip.ipv4_mapped is not None:
                 return rule  # ::ffff:127.0.0.1 is 127.0.0.1
-            if ip in _LOCAL_NAT64:
+            if ip in _LOCAL_NAT64 or ip in _SIX_TO_FOUR:
                 return "reserved"
     for rule, networks in _RULES:
         if any(ip in network for network in networks):
