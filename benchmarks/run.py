@@ -162,7 +162,7 @@ def environment() -> dict[str, Any]:
     except Exception:
         versions["langchain-google-genai"] = "not installed"
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "uname": " ".join(platform.uname()),
         "cpu": cpu,
         "cores": os.cpu_count(),

@@ -183,7 +183,7 @@ def _retry_after_seconds(headers: Mapping[str, str], details: list[Any]) -> floa
             parsed = None
         if parsed is not None:
             if parsed.tzinfo is None:  # "-0000": UTC by RFC 5322
-                parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+                parsed = parsed.replace(tzinfo=datetime.UTC)
             return max(0.0, parsed.timestamp() - time.time())
     for detail in details:
         if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):

@@ -12,7 +12,7 @@ import functools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
 import httpx
 import orjson
@@ -42,7 +42,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from typing_extensions import Self
 
 from ._cache import omit_cache_held_fields
 from ._catalog import ModelInfo, models_from_pages, models_path, next_page_token

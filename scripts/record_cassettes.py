@@ -399,7 +399,7 @@ def _apply(
         print("(stale cassettes are removed only after a fully green full run, or with --prune)")
 
     paths = sorted(target.rglob("*.yaml"))
-    when = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    when = datetime.datetime.now(datetime.UTC).date().isoformat()
     # A run that changed nothing leaves the index alone too (even if it is out of date).
     readme = target / "README.md"
     if (changed or removed or full_green) and write_readme(

@@ -86,7 +86,7 @@ def _before_record_response(response: dict[str, Any]) -> dict[str, Any]:
         if name.lower() in _KEPT_RESPONSE_HEADERS
     }
     if not any(name.lower() == SOURCE_HEADER for name in headers):
-        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        today = datetime.datetime.now(datetime.UTC).date().isoformat()
         via = "" if RECORD_BASE_URL == DEFAULT_BASE_URL else f", base URL {RECORD_BASE_URL}"
         headers[SOURCE_HEADER] = [f"live recording, {today}{via}"]
     response["headers"] = headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,10 @@ def test_server_delay_hints_are_read_leniently(
 
 
 def test_retry_after_in_the_future_as_http_date() -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from email.utils import format_datetime
 
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     err = error_from_response(429, {"retry-after": when}, b"")
     assert err.retry_after is not None and 25 <= err.retry_after <= 31
 
