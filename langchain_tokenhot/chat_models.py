@@ -242,6 +242,9 @@ class ChatTokenhotGemini(BaseChatModel):
     next call sees the current key, URL, headers, timeout and retries. Copies share only the
     pooled clients (process- and loop-wide, in `_pool`), never a transport."""
     _media_policy: MediaURLPolicy | None = PrivateAttr(default=None)
+    _derived_epoch: int = PrivateAttr(default=0)
+    """Bumped whenever `_transport` / `_media_policy` are dropped: a transport built from values
+    that changed while it was being built is used for its call but not kept."""
     """Built from `download_media` / `media_allowed_hosts` and dropped with `_transport`. (A
     non-None default would be deep-copied on every construction, ~35 us.)"""
 
@@ -491,9 +494,12 @@ class ChatTokenhotGemini(BaseChatModel):
         """The HTTP transport of the current configuration (built on first use and after any
         change to a field; it shares the pooled clients)."""
         # Read the private slot directly: pydantic's __getattr__ path costs ~2.5 us a call.
-        transport = self.__pydantic_private__.get("_transport")  # type: ignore[union-attr]
+        private = self.__pydantic_private__
+        assert private is not None
+        transport = private.get("_transport")
         if transport is not None:
             return transport  # type: ignore[no-any-return]
+        epoch = private.get("_derived_epoch", 0)  # before any field is read
         key = self.api_key.get_secret_value() if self.api_key else ""
         headers = {
             "Content-Type": "application/json",
@@ -504,7 +510,7 @@ class ChatTokenhotGemini(BaseChatModel):
             headers["x-goog-api-key"] = key
         else:
             headers["Authorization"] = f"Bearer {key}"
-        transport = self.__pydantic_private__["_transport"] = Transport(  # type: ignore[index]
+        transport = Transport(
             base_url=normalize_base_url(self.base_url),
             headers=headers,
             secret=scrub_values(key, self.default_headers),
@@ -513,6 +519,8 @@ class ChatTokenhotGemini(BaseChatModel):
             http_client=self.http_client,
             http_async_client=self.http_async_client,
         )
+        if private.get("_derived_epoch", 0) == epoch:  # no field changed meanwhile
+            private["_transport"] = transport
         return transport
 
     # -- request building ---------------------------------------------------------------------
@@ -522,9 +530,10 @@ class ChatTokenhotGemini(BaseChatModel):
         assert private is not None
         policy = private.get("_media_policy")
         if policy is None:
-            policy = private["_media_policy"] = MediaURLPolicy.from_options(
-                self.download_media, self.media_allowed_hosts
-            )
+            epoch = private.get("_derived_epoch", 0)
+            policy = MediaURLPolicy.from_options(self.download_media, self.media_allowed_hosts)
+            if private.get("_derived_epoch", 0) == epoch:
+                private["_media_policy"] = policy
         return policy
 
     def _download(
@@ -961,6 +970,7 @@ def _drop_derived(model: ChatTokenhotGemini) -> None:
     assert private is not None
     private["_transport"] = None
     private["_media_policy"] = None
+    private["_derived_epoch"] = private.get("_derived_epoch", 0) + 1
 
 
 _CONSTRUCTOR_NAMES = frozenset(

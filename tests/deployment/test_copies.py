@@ -112,3 +112,24 @@ def test_copies_share_your_own_clients_and_pickling_them_is_refused(server: Fake
         assert server.total_connections == 1  # both on the one client's pool
         with pytest.raises(TypeError, match="cannot be pickled"):
             pickle.dumps(llm)
+
+
+def test_a_key_assigned_while_the_transport_is_built_is_not_lost(
+    server: FakeGemini, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread assigns a tenant's new key while this one builds the transport from the
+    old key: the stale transport serves the call already under way, but is not kept."""
+    from langchain_tokenhot import chat_models
+
+    llm = make(server.base_url, api_key="sk-old-key-0000000001")
+    real = chat_models.normalize_base_url
+
+    def assign_meanwhile(url: str) -> str:
+        monkeypatch.setattr(chat_models, "normalize_base_url", real)  # once
+        llm.api_key = SecretStr("sk-new-key-0000000002")  # as the other thread would
+        return real(url)
+
+    monkeypatch.setattr(chat_models, "normalize_base_url", assign_meanwhile)
+    llm.invoke("first")  # built from the old key while it changed
+    llm.invoke("second")
+    assert _auth(server) == ["Bearer sk-old-key-0000000001", "Bearer sk-new-key-0000000002"]
