@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from langchain_tokenhot import ChatTokenhotGemini, TokenhotError, _retry
+from langchain_tokenhot import ChatTokenhotGemini
+from tests.support.backoff import record_backoff
 from tests.support.gateway import FakeGateway
 
 KEY = "sk-gateway-test-key"
@@ -22,15 +23,7 @@ def gateway() -> Iterator[FakeGateway]:
 @pytest.fixture(autouse=True)
 def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the transport chose (asserted), without sleeping them."""
-    waits: list[float] = []
-    real = _retry.backoff_delay
-
-    def record(attempt: int, err: TokenhotError) -> float:
-        waits.append(real(attempt, err))
-        return 0.0
-
-    monkeypatch.setattr(_retry, "backoff_delay", record)
-    return waits
+    return record_backoff(monkeypatch)
 
 
 def make(gateway: FakeGateway, **kw: Any) -> ChatTokenhotGemini:

@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.exceptions import ModelRefusalError, OutputParserException
 from langchain_core.messages import AIMessageChunk
-from pydantic import BaseModel, Field
 
 from langchain_tokenhot import ChatTokenhotGemini
 from langchain_tokenhot._structured import StructuredOutputParser, _JsonPrefix
@@ -30,6 +29,7 @@ from tests.support.fake_gemini import (
     load_sample_json,
     sse,
 )
+from tests.support.schemas import MiddleModel, NestedModel, TopModel
 
 MODEL = "gemini-2.5-flash"
 FULL = {
@@ -47,25 +47,6 @@ FULL = {
 }
 
 
-class NestedModel(BaseModel):
-    """Represents the deepest nested level."""
-
-    name: str = Field(description="Name of the item")
-    value: int = Field(description="Value of the item")
-
-
-class MiddleModel(BaseModel):
-    """Represents the middle nested level."""
-
-    title: str = Field(description="Title of the page")
-    items: list[NestedModel] = Field(description="List of nested items")
-
-
-class TopModel(BaseModel):
-    """Represents the top-level structure."""
-
-    name: str = Field(description="Name of the collection")
-    pages: list[MiddleModel] = Field(description="List of pages")
 
 
 @pytest.fixture

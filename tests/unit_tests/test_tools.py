@@ -22,6 +22,7 @@ from langchain_tokenhot._tools import (
     json_schema_for_output,
     tool_choice_to_config,
 )
+from tests.support.schemas import TopModel
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -1081,25 +1082,6 @@ def test_tool_choice_errors(tool_choice: Any, names: list[str], message: str) ->
 # --------------------------------------------------------------------------- output schema
 
 
-class NestedModel(BaseModel):
-    """Represents the deepest nested level."""
-
-    name: str = Field(description="Name of the item")
-    value: int = Field(description="Value of the item")
-
-
-class MiddleModel(BaseModel):
-    """Represents the middle nested level."""
-
-    title: str = Field(description="Title of the page")
-    items: list[NestedModel] = Field(description="List of nested items")
-
-
-class TopModel(BaseModel):
-    """Represents the top-level structure."""
-
-    name: str = Field(description="Name of the collection")
-    pages: list[MiddleModel] = Field(description="List of pages")
 
 
 # tests/fixtures/gemini/structured_output.request.json (accepted by Gemini), minus titles.

@@ -34,6 +34,7 @@ from langchain_tokenhot import (
 )
 from langchain_tokenhot._errors import error_from_response
 from langchain_tokenhot._retry import backoff_delay
+from tests.support.backoff import record_backoff
 from tests.support.fake_gemini import (
     FakeGemini,
     close_without_response,
@@ -67,15 +68,7 @@ def server() -> Iterator[FakeGemini]:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the waits instead of sleeping them (Retry-After values are asserted)."""
-    waits: list[float] = []
-    real = _retry.backoff_delay
-
-    def record(attempt: int, err: TokenhotError) -> float:
-        waits.append(real(attempt, err))
-        return 0.0
-
-    monkeypatch.setattr(_retry, "backoff_delay", record)
-    return waits
+    return record_backoff(monkeypatch)
 
 
 def make(server: FakeGemini, **kw: Any) -> ChatTokenhotGemini:
