@@ -39,7 +39,6 @@ import orjson
 from ._download import DEFAULT_MEDIA_POLICY, MediaURLPolicy, adownload, download
 from ._errors import (
     Secrets,
-    deadline_error,
     error_from_event,
     error_from_exception,
     error_from_first_event,
@@ -297,9 +296,9 @@ class _AsyncExchange:
         elif consume is not None:
             run = self._once(client, method, url, kwargs, consume)
         else:
-            # httpx's own coroutine as the task: no frame or context manager of ours per
-            # in-flight call (memory per call is what this saves).
-            run = client.request(method, url, **kwargs)
+            # httpx's own `send` as the task, the request built here: no frame or context
+            # manager of ours, nor `client.request`'s, per in-flight call (memory per call).
+            run = client.send(client.build_request(method, url, **kwargs))
         self.task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(run)
         _BACKGROUND.add(self.task)
         self.task.add_done_callback(_finished)
@@ -487,118 +486,129 @@ class Transport:
 
     # -- one-shot requests ---------------------------------------------------------------------
 
+    # The public entries are plain functions handing back the driver's result (sync) or its
+    # coroutine (async): one frame of ours per call in flight, not two (memory per call).
+
     def request(self, method: str, url: str, body: bytes | None, *, model: str | None) -> Reply:
         """The first 2xx reply to `method url`, retried per `Attempts`; else the typed error."""
-        attempts = self._attempts(model)
-        while True:
-            try:
-                reply = self._send(method, url, body, attempts)
-                if reply.status < 300:
-                    return reply
-                error = self._error(reply.status, reply.headers, reply.content, model)
-            except TokenhotError as exc:
-                error = exc
-            time.sleep(attempts.failed(error))
+        return self._request(method, url, body, model, None, False)  # type: ignore[no-any-return]
 
-    async def arequest(
+    def arequest(
         self, method: str, url: str, body: bytes | None, *, model: str | None
-    ) -> Reply:
+    ) -> Coroutine[Any, Any, Reply]:
         """The first 2xx reply to `method url`, retried per `Attempts`; else the typed error."""
-        attempts = self._attempts(model)
-        while True:
-            try:
-                reply = await self._asend(method, url, body, attempts)
-                if reply.status < 300:
-                    return reply
-                error = self._error(reply.status, reply.headers, reply.content, model)
-            except TokenhotError as exc:
-                error = exc
-            await asyncio.sleep(attempts.failed(error))
+        return self._arequest(method, url, body, model, None, False)
 
     def post_json(
         self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
     ) -> Any:
         """POST `body` to the model's `:method`; the JSON of the first 2xx reply (whose
         headers go to `on_headers`)."""
-        reply = self.request("POST", self.url(model, method), body, model=model)
-        if on_headers is not None:
-            on_headers(reply.headers)
-        return _json_body(reply.content, model=model, secret=self._secret)
+        return self._request("POST", self.url(model, method), body, model, on_headers, True)
 
-    async def apost_json(
+    def apost_json(
         self, model: str, method: str, body: bytes, *, on_headers: OnHeaders | None = None
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         """POST `body` to the model's `:method`; the JSON of the first 2xx reply (whose
         headers go to `on_headers`)."""
-        reply = await self.arequest("POST", self.url(model, method), body, model=model)
-        if on_headers is not None:
-            on_headers(reply.headers)
-        return _json_body(reply.content, model=model, secret=self._secret)
+        return self._arequest("POST", self.url(model, method), body, model, on_headers, True)
 
     def get_json(self, path: str) -> Any:
         """GET `{base_url}{path}` as JSON, retried and mapped like every other request."""
-        reply = self.request("GET", self.base_url + path, None, model=None)
-        return _json_body(reply.content, model=None, secret=self._secret)
+        return self._request("GET", self.base_url + path, None, None, None, True)
 
-    async def aget_json(self, path: str) -> Any:
+    def aget_json(self, path: str) -> Coroutine[Any, Any, Any]:
         """GET `{base_url}{path}` as JSON, retried and mapped like every other request."""
-        reply = await self.arequest("GET", self.base_url + path, None, model=None)
-        return _json_body(reply.content, model=None, secret=self._secret)
+        return self._arequest("GET", self.base_url + path, None, None, None, True)
 
-    def _send(self, method: str, url: str, body: bytes | None, attempts: Attempts) -> Reply:
-        """One sync attempt: the whole reply, or (raised) the typed error of a failed exchange."""
-        client = self.client  # outside the deadline: the first use builds the pool
-        deadline = _SyncDeadline(attempts.deadline)
-        try:
-            with client.stream(
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        model: str | None,
+        on_headers: OnHeaders | None,
+        as_json: bool,
+    ) -> Any:
+        attempts = self._attempts(model)
+        while True:
+            client = self.client  # outside the deadline: the first use builds the pool
+            deadline = _SyncDeadline(attempts.deadline)
+            try:
+                with client.stream(
+                    method,
+                    url,
+                    content=body,
+                    headers=self._headers,
+                    timeout=self.timeout,
+                    extensions=deadline.extensions,
+                ) as response:
+                    deadline.attach(response)
+                    content = _read_sync(response, deadline)
+            except httpx.HTTPError as exc:
+                error = _exchange_error(exc, deadline, attempts)
+            except _DeadlineExceededError:
+                error = attempts.deadline_error()
+            else:
+                if response.status_code < 300:
+                    return self._reply(response, content, model, on_headers, as_json)
+                error = self._error(response.status_code, response.headers, content, model)
+            finally:
+                deadline.disarm()
+            # Outside the `except`: the typed error raised here chains nothing of httpx's.
+            time.sleep(attempts.failed(error))
+
+    async def _arequest(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        model: str | None,
+        on_headers: OnHeaders | None,
+        as_json: bool,
+    ) -> Any:
+        attempts = self._attempts(model)
+        while True:
+            exchange = _AsyncExchange(
+                self.async_client,
                 method,
                 url,
                 content=body,
                 headers=self._headers,
                 timeout=self.timeout,
-                extensions=deadline.extensions,
-            ) as response:
-                deadline.attach(response)
-                return Reply(response.status_code, response.headers, _read_sync(response, deadline))
-        except httpx.HTTPError as exc:
-            error = _exchange_error(exc, deadline, attempts)
-        except _DeadlineExceededError:
-            error = attempts.deadline_error()
-        finally:
-            deadline.disarm()
-        _raise(error)
+            )
+            try:
+                response: httpx.Response = await exchange.result(attempts.deadline)
+            except httpx.HTTPError as exc:
+                error = error_from_exception(exc, model=model)
+            except _DeadlineExceededError:
+                error = attempts.deadline_error()
+            else:
+                if response.status_code < 300:
+                    return self._reply(response, response.content, model, on_headers, as_json)
+                error = self._error(response.status_code, response.headers, response.content, model)
+            await asyncio.sleep(attempts.failed(error))
 
-    async def _asend(self, method: str, url: str, body: bytes | None, attempts: Attempts) -> Reply:
-        """One async attempt: the whole reply, or (raised) the typed error of a failed exchange."""
-        exchange = _AsyncExchange(
-            self.async_client,
-            method,
-            url,
-            content=body,
-            headers=self._headers,
-            timeout=self.timeout,
-        )
-        try:
-            response: httpx.Response = await exchange.result(attempts.deadline)
-            return Reply(response.status_code, response.headers, response.content)
-        except httpx.HTTPError as exc:
-            error = error_from_exception(exc, model=attempts.model)
-        except _DeadlineExceededError:
-            error = attempts.deadline_error()
-        _raise(error)
+    def _reply(
+        self,
+        response: httpx.Response,
+        content: bytes,
+        model: str | None,
+        on_headers: OnHeaders | None,
+        as_json: bool,
+    ) -> Any:
+        """What a 2xx attempt gives the caller: the `Reply`, or (`as_json`) the body's JSON,
+        the headers handed to `on_headers` first. A body that is not JSON is not retried."""
+        if not as_json:
+            return Reply(response.status_code, response.headers, content)
+        if on_headers is not None:
+            on_headers(response.headers)
+        return _json_body(content, model=model, secret=self._secret)
 
     def _error(
         self, status_code: int, headers: Mapping[str, str], body: bytes, model: str | None
     ) -> TokenhotError:
         return error_from_response(status_code, headers, body, model=model, secret=self._secret)
-
-    def _exception(
-        self, exc: httpx.HTTPError, deadline: _SyncDeadline, model: str | None
-    ) -> TokenhotError:
-        # A watchdog shutdown surfaces as a read error or an early EOF: report the deadline.
-        if deadline.expired:
-            return deadline_error(self.deadline, model=model)
-        return error_from_exception(exc, model=model)
 
     # -- SSE streams ---------------------------------------------------------------------------
 
