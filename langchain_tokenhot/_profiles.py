@@ -10,6 +10,7 @@ and then the server decides.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -218,6 +219,7 @@ _FAMILY_TEMPLATES: dict[tuple[bool, str, str], str] = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # pure, immutable result, read per call
 def generation(model: str) -> tuple[int, int] | None:
     """`gemini-3.1-pro` → (3, 1); None for an id outside the Gemini naming scheme."""
     match = _FAMILY_RE.match(base_model_id(model))
@@ -226,6 +228,7 @@ def generation(model: str) -> tuple[int, int] | None:
     return int(match["major"]), int(match["minor"] or 0)
 
 
+@functools.lru_cache(maxsize=256)  # pure, immutable result, read per call
 def family_template(model: str) -> str | None:
     """The listed model whose rules `model` follows: itself if listed, else its family's."""
     model_id = base_model_id(model)
@@ -258,6 +261,7 @@ def profile_for(model: str) -> ModelProfile | None:
     return inferred
 
 
+@functools.lru_cache(maxsize=256)  # pure, immutable result, read per call
 def thinking_rules_for(model: str) -> ThinkingRules | None:
     """The thinking rules of `model` (its family's for an id not in the table), or None."""
     template = family_template(model)
@@ -267,6 +271,7 @@ def thinking_rules_for(model: str) -> ThinkingRules | None:
     return rules if template == base_model_id(model) else replace(rules, inferred=True)
 
 
+@functools.lru_cache(maxsize=256)  # pure, immutable result, read per call
 def supports_combined_tools(model: str) -> bool:
     """Whether built-in and function tools may share a request (Gemini 3 text models)."""
     template = family_template(model)

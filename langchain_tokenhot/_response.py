@@ -86,11 +86,11 @@ def usage_from_wire(usage: WireUsage | None) -> UsageMetadata | None:
 def _modality_count(details: Any, modality: str) -> int:
     if not isinstance(details, list):
         return 0
-    return sum(
-        d.get("tokenCount", 0)
-        for d in details
-        if isinstance(d, Mapping) and d.get("modality") == modality
-    )
+    count = 0
+    for entry in details:  # a loop, not sum() over a generator: read on every call
+        if isinstance(entry, Mapping) and entry.get("modality") == modality:
+            count += entry.get("tokenCount", 0)
+    return count
 
 
 def snake_keys(value: Any) -> Any:
