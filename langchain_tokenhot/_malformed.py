@@ -27,8 +27,11 @@ _MESSAGE_LIMIT = 500
 
 def malformed_finish(metas: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """`{"finish_reason", "finish_message"}` when every candidate ended in a failed call."""
-    if not metas or any(m.get("finish_reason") not in MALFORMED_CALL_REASONS for m in metas):
+    if not metas:
         return None
+    for meta in metas:  # a loop, not any() over a generator: this runs on every answer
+        if meta.get("finish_reason") not in MALFORMED_CALL_REASONS:
+            return None
     first = metas[0]
     record = {"finish_reason": first["finish_reason"]}
     if first.get("finish_message"):

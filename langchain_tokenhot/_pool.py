@@ -203,16 +203,18 @@ class _Shard:
 
 def _pick(shards: list[_Shard], new_transport: Callable[[], Any]) -> _Shard:
     """The shard for the next request (see `SHARD_LIMITS`), its count taken."""
-    shard = min(shards, key=_in_flight) if shards else None
+    shard = None
+    for candidate in shards:  # the first idle one, else the least busy (no key calls)
+        if not candidate.in_flight:
+            shard = candidate
+            break
+        if shard is None or candidate.in_flight < shard.in_flight:
+            shard = candidate
     if shard is None or (shard.in_flight and len(shards) < SHARDS):
         shard = _Shard(new_transport())
         shards.append(shard)
     shard.in_flight += 1
     return shard
-
-
-def _in_flight(shard: _Shard) -> int:
-    return shard.in_flight
 
 
 class _ShardedTransport(httpx.BaseTransport):

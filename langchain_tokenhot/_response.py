@@ -360,26 +360,28 @@ def check_shape(response: Any) -> GenerateContentResponse:
             f"expected a JSON object from generateContent, got {type(response).__name__}",
             status_code=200,
         )
+    # Plain loops rather than all() over generators: this runs on every answer.
     candidates = response.get("candidates")
-    if candidates is not None and not (
-        isinstance(candidates, list) and all(isinstance(c, dict) for c in candidates)
-    ):
-        raise TokenhotResponseError(
-            "malformed response: `candidates` is not a list of objects", status_code=200
-        )
+    if candidates is not None and not isinstance(candidates, list):
+        candidates = [None]  # reported below as not a list of objects
+    for candidate in candidates or ():
+        if not isinstance(candidate, dict):
+            raise TokenhotResponseError(
+                "malformed response: `candidates` is not a list of objects", status_code=200
+            )
     for candidate in candidates or ():
         content = candidate.get("content")
         if content is None:
             continue
         parts = content.get("parts") if isinstance(content, dict) else None
-        if not isinstance(content, dict) or (
-            parts is not None
-            and not (isinstance(parts, list) and all(isinstance(p, dict) for p in parts))
-        ):
-            raise TokenhotResponseError(
-                "malformed response: candidate `content.parts` is not a list of objects",
-                status_code=200,
-            )
+        if not isinstance(content, dict) or (parts is not None and not isinstance(parts, list)):
+            parts = [None]
+        for part in parts or ():
+            if not isinstance(part, dict):
+                raise TokenhotResponseError(
+                    "malformed response: candidate `content.parts` is not a list of objects",
+                    status_code=200,
+                )
     usage = response.get("usageMetadata")
     if usage is not None and not isinstance(usage, dict):
         raise TokenhotResponseError(

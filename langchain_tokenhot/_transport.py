@@ -182,7 +182,7 @@ class _SyncDeadline:
         return self.expired or time.monotonic() >= self.at
 
     def check(self) -> None:
-        if not self.done and self.passed():
+        if not self.done and (self.expired or time.monotonic() >= self.at):  # passed(), inline
             raise _DeadlineExceededError
 
 
@@ -542,16 +542,23 @@ class Transport:
             client = self.client  # outside the deadline: the first use builds the pool
             deadline = _SyncDeadline(attempts.deadline)
             try:
-                with client.stream(
-                    method,
-                    url,
-                    content=body,
-                    headers=self._headers,
-                    timeout=self.timeout,
-                    extensions=deadline.extensions,
-                ) as response:
+                # `client.stream()` without its context-manager frames (one call's worth).
+                response = client.send(
+                    client.build_request(
+                        method,
+                        url,
+                        content=body,
+                        headers=self._headers,
+                        timeout=self.timeout,
+                        extensions=deadline.extensions,
+                    ),
+                    stream=True,
+                )
+                try:
                     deadline.attach(response)
                     content = _read_sync(response, deadline)
+                finally:
+                    response.close()
             except httpx.HTTPError as exc:
                 error = _exchange_error(exc, deadline, attempts)
             except _DeadlineExceededError:

@@ -428,14 +428,13 @@ class ChatTokenhotGemini(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": self.model}
-        params.update((k, v) for k, v in self._options().items() if v is not None)
-        return params
+        options = {name: value for name, value in self._options().items() if value is not None}
+        return {"model": self.model, **options}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         # What LangSmith records is what goes on the wire: the same precedence as `_request`
         # (per call, then the instance, then raw generation_config / model_kwargs fields).
-        calls = {OPTION_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        calls = {OPTION_ALIASES.get(k, k): v for k, v in kwargs.items()} if kwargs else {}
         model = calls.get("model")
         params = LangSmithParams(
             ls_provider="tokenhot",
