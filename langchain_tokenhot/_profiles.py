@@ -284,5 +284,6 @@ def supports_combined_tools(model: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=256)  # pure, immutable result, read per call
 def is_tts_model(model: str) -> bool:
     return base_model_id(model).endswith("-tts")

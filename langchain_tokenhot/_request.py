@@ -277,14 +277,15 @@ def generation_config(
             config[wire] = camel_keys(value)
     if (voice := options.get("voice_name")) and "speechConfig" not in config:
         config["speechConfig"] = {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": voice}}}
-    thinking = thinking_config(
-        model,
-        thinking_level=options.get("thinking_level"),
-        thinking_budget=options.get("thinking_budget"),
-        include_thoughts=options.get("include_thoughts"),
-    )
-    if thinking:
-        config["thinkingConfig"] = thinking
+    level = options.get("thinking_level")
+    budget = options.get("thinking_budget")
+    include = options.get("include_thoughts")
+    if level is not None or budget is not None or include is not None:
+        thinking = thinking_config(
+            model, thinking_level=level, thinking_budget=budget, include_thoughts=include
+        )
+        if thinking:
+            config["thinkingConfig"] = thinking
     if defaults:
         config = _merged(_camel_top(defaults), config)
     if extra:

@@ -540,8 +540,10 @@ class ChatTokenhotGemini(BaseChatModel):
     ) -> dict[str, Downloaded]:
         """The http(s) media URLs of `messages`, fetched under the media-URL policy and the
         per-call limits (`MediaBudget`)."""
-        policy = self._media_url_policy()
         urls = download_urls(messages)
+        if not urls:
+            return {}
+        policy = self._media_url_policy()
         budget = MediaBudget(urls)
         downloaded: dict[str, Downloaded] = {}
         for url in urls:
@@ -553,8 +555,10 @@ class ChatTokenhotGemini(BaseChatModel):
     async def _adownload(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
-        policy = self._media_url_policy()
         urls = download_urls(messages)
+        if not urls:
+            return {}
+        policy = self._media_url_policy()
         budget = MediaBudget(urls)
         downloaded: dict[str, Downloaded] = {}
         for url in urls:
@@ -597,15 +601,17 @@ class ChatTokenhotGemini(BaseChatModel):
         tools = kwargs.get("tools")
         if tools:
             tools = tools if _is_converted(tools) else convert_tools(tools)
-        tool_config = _tool_config(tools or [], kwargs)
+        # No per-call option: no tool_choice, tool_config or strict to turn into a toolConfig.
+        tool_config = _tool_config(tools or [], kwargs) if kwargs else None
         if tools:
             tool_config = _combined_tools_config(tools, tool_config, model)
         tier = kwargs.get("service_tier", self.service_tier)
+        settings = kwargs.get("safety_settings", self.safety_settings)
         return _CallPlan(
             model=model,
             tools=tools or None,
             tool_config=tool_config,
-            safety_settings=safety_settings(kwargs.get("safety_settings", self.safety_settings)),
+            safety_settings=safety_settings(settings) if settings is not None else None,
             generation_config=generation_config(
                 model,
                 options,
@@ -664,7 +670,8 @@ class ChatTokenhotGemini(BaseChatModel):
     ) -> ChatResult:
         checked = check_shape(response)
         tier = served.value(checked.get("usageMetadata"))
-        note_served_tier(body.get("serviceTier"), tier, model)
+        if (requested := body.get("serviceTier")) is not None:
+            note_served_tier(requested, tier, model)
         generations = [
             ChatGeneration(message=message, generation_info=None)
             for message, _ in messages_from_response(checked, model, service_tier=tier)
