@@ -839,6 +839,7 @@ def case_attribution(base_url: str, cfg: Config) -> list[dict[str, Any]]:
     s = __import__("langchain_tokenhot._streaming", fromlist=["x"])
     sse = __import__("langchain_tokenhot._sse", fromlist=["x"])
     req = __import__("langchain_tokenhot._request", fromlist=["x"])
+    tier = __import__("langchain_tokenhot._service_tier", fromlist=["x"])
 
     # -- langchain-core hooks that the subclass feeds (run on every call by core) --
     add(
@@ -889,7 +890,7 @@ def case_attribution(base_url: str, cfg: Config) -> list[dict[str, Any]]:
     )
     add(
         "_result(response) [→ ChatResult]",
-        lambda: ours._result(response, cl.MODEL),
+        lambda: ours._result(response, cl.MODEL, {}, tier.ServedTier()),
         lambda: floor._result(response),
     )
     # -- stream, per event --
