@@ -34,6 +34,7 @@ from langchain_core.messages.tool import ToolCall
 
 from ._exceptions import TokenhotResponseError
 from ._messages import FUNCTION_CALL_SIGNATURES_KEY, GENERATED_TOOL_CALL_ID_PREFIX
+from ._templates import text_answer
 from ._tools import server_tool_call_block, server_tool_result_block
 from ._wire import Candidate, GenerateContentResponse, Part
 from ._wire import UsageMetadata as WireUsage
@@ -67,17 +68,20 @@ def usage_from_wire(usage: WireUsage | None) -> UsageMetadata | None:
         output_tokens=output,
         total_tokens=usage.get("totalTokenCount", prompt + output),
     )
-    # Always present (0 on a cache miss), as langchain-google-genai does: callers and the
-    # standard tests read it without a guard.
-    input_details = InputTokenDetails(cache_read=usage.get("cachedContentTokenCount", 0))
+    # Keys in the TypedDicts' own order, which is the order validation gives them (so a
+    # message copied from a template holds the same dict as a validated one, see `_templates`).
+    input_details = InputTokenDetails()
     if audio_in := _modality_count(usage.get("promptTokensDetails"), "AUDIO"):
         input_details["audio"] = audio_in
+    # Always present (0 on a cache miss), as langchain-google-genai does: callers and the
+    # standard tests read it without a guard.
+    input_details["cache_read"] = usage.get("cachedContentTokenCount", 0)
     result["input_token_details"] = input_details
     output_details = OutputTokenDetails()
-    if thoughts is not None:
-        output_details["reasoning"] = thoughts
     if audio_out := _modality_count(usage.get("candidatesTokensDetails"), "AUDIO"):
         output_details["audio"] = audio_out
+    if thoughts is not None:
+        output_details["reasoning"] = thoughts
     if output_details:
         result["output_token_details"] = output_details
     return result
@@ -436,13 +440,24 @@ def _messages_from_response(
         parsed = parse_parts(content.get("parts") or [])
         meta = {**shared, **candidate_metadata(candidate)}
         warn_if_empty(meta, parsed, requested_model)
-        message = AIMessage(
-            content=content_of(parsed),
-            tool_calls=parsed.tool_calls,
-            additional_kwargs=additional_kwargs_of(parsed),
-            response_metadata=meta,
-            usage_metadata=usage,
-            id=response_id,
-        )
+        text = content_of(parsed)  # a string exactly when every block is plain text
+        if (
+            isinstance(text, str)
+            and not parsed.tool_calls
+            and not parsed.signatures
+            and not parsed.audio
+            and len(candidates) == 1  # candidates would share the usage dict
+        ):
+            # The usual answer, plain text: copied from a validated template (`_templates`).
+            message = text_answer(text, meta, usage, response_id)
+        else:
+            message = AIMessage(
+                content=text,
+                tool_calls=parsed.tool_calls,
+                additional_kwargs=additional_kwargs_of(parsed),
+                response_metadata=meta,
+                usage_metadata=usage,
+                id=response_id,
+            )
         results.append((message, meta))
     return results

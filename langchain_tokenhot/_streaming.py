@@ -24,7 +24,6 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from ._chunks import text_chunk
 from ._exceptions import TokenhotResponseError
 from ._messages import FUNCTION_CALL_SIGNATURES_KEY
 from ._response import (
@@ -42,6 +41,7 @@ from ._response import (
     warn_if_empty,
 )
 from ._service_tier import ServedTier, note_served_tier
+from ._templates import text_chunk
 from ._tools import has_server_tool_blocks, note_missing_server_records
 
 logger = logging.getLogger(__name__)
@@ -210,6 +210,7 @@ class StreamAssembler:
             else text,
             text,
             self._response_id,
+            {"model_provider": MODEL_PROVIDER},
         )
 
     def _chunk(self, parsed: ParsedParts) -> ChatGenerationChunk | None:

@@ -23,7 +23,7 @@ from langchain_core.callbacks import (
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils import from_env, secret_from_env
@@ -71,6 +71,7 @@ from ._secrets import header_env, is_secret_header, masked_headers, scrub_values
 from ._service_tier import ServedTier, ServiceTier, check_service_tier, note_served_tier
 from ._streaming import StreamAssembler, streams_blocks
 from ._structured import StructuredOutputParser
+from ._templates import chat_result, generation_of
 from ._token_count import approximate_tokens, count_from_response, count_tokens_body
 from ._tools import (
     SERVER_SIDE_INVOCATIONS,
@@ -673,7 +674,7 @@ class ChatTokenhotGemini(BaseChatModel):
         if (requested := body.get("serviceTier")) is not None:
             note_served_tier(requested, tier, model)
         generations = [
-            ChatGeneration(message=message, generation_info=None)
+            generation_of(message)
             for message, _ in messages_from_response(checked, model, service_tier=tier)
         ]
         if _asks_for_server_records(body):
@@ -683,7 +684,7 @@ class ChatTokenhotGemini(BaseChatModel):
                     generation.message.response_metadata,
                     has_records=has_server_tool_blocks(generation.message.content),
                 )
-        return ChatResult(generations=generations)
+        return chat_result(generations)
 
     def _generate(
         self,
