@@ -203,7 +203,7 @@ class StreamAssembler:
             return None
         self._answer.append(text)
         self._saw_output = True
-        # Both values are checked above (a string text, a string id): see `_chunks`.
+        # Both values are checked above (a string text, a string id): see `_templates`.
         return text_chunk(
             [{"type": "text", "text": text, "index": self._index_for("text", signed=False)}]
             if self.blocks_mode
