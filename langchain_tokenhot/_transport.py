@@ -115,9 +115,13 @@ def _shutdown(sock: Any) -> None:
 class _SyncDeadline:
     """The deadline of one sync attempt, enforced by `_WATCHDOG`."""
 
-    __slots__ = ("_lock", "_sock", "_watched", "at", "done", "expired", "seconds")
+    __slots__ = ("_drop_trace", "_lock", "_sock", "_watched", "at", "done", "expired", "seconds")
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self, seconds: float | None, *, pooled: bool = False) -> None:
+        """`pooled`: the request goes through our own pooled client, which never follows a
+        redirect; httpx sends a redirect with the same extensions, and the next hop's new
+        connection must still be learned through the trace hook."""
+        self._drop_trace = pooled
         self.seconds = seconds
         self.at = time.monotonic() + seconds if seconds is not None else math.inf
         self.expired = False
@@ -137,9 +141,10 @@ class _SyncDeadline:
         elif event == "http11.receive_response_headers.started":
             # httpcore reads the hook from the request's extensions afresh at each step; the
             # steps after this one need none (`attach` learns a reused connection's socket
-            # from the response), and each traced step costs ~1 us of httpcore's.
+            # from the response), and each traced step costs ~1 us of httpcore's. Only on our
+            # pooled clients: a redirect (your own client may follow them) reuses the dict.
             request = info.get("request")
-            if request is not None:
+            if request is not None and self._drop_trace:
                 request.extensions.pop("trace", None)
             if self.passed():
                 # The request took the whole budget to send (a reused connection, whose socket
@@ -560,7 +565,7 @@ class Transport:
         attempts = self._attempts(model)
         while True:
             client = self.client  # outside the deadline: the first use builds the pool
-            deadline = _SyncDeadline(attempts.deadline)
+            deadline = _SyncDeadline(attempts.deadline, pooled=self._client is None)
             try:
                 # `client.stream()` without its context-manager frames (one call's worth).
                 response = client.send(
@@ -579,6 +584,10 @@ class Transport:
                     content = _read_sync(response, deadline)
                 finally:
                     response.close()
+                    # The connection is back in the pool, maybe already serving another call:
+                    # the watchdog must never shut it down from here on (parsing the body and
+                    # `on_headers` below run outside the deadline).
+                    deadline.disarm()
             except httpx.HTTPError as exc:
                 error = _exchange_error(exc, deadline, attempts)
             except _DeadlineExceededError:
@@ -698,7 +707,7 @@ class Transport:
     ) -> Iterator[dict[str, Any]]:
         """One sync attempt of a stream: its events, then (raised) the error that ended it."""
         client = self.client  # outside the deadline: the first use builds the pool
-        deadline = _SyncDeadline(attempts.deadline)
+        deadline = _SyncDeadline(attempts.deadline, pooled=self._client is None)
         try:
             with client.stream(
                 "POST",

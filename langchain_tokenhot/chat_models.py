@@ -541,10 +541,10 @@ class ChatTokenhotGemini(BaseChatModel):
     ) -> dict[str, Downloaded]:
         """The http(s) media URLs of `messages`, fetched under the media-URL policy and the
         per-call limits (`MediaBudget`)."""
+        policy = self._media_url_policy()  # built (and checked) on every call, even with no URL
         urls = download_urls(messages)
         if not urls:
             return {}
-        policy = self._media_url_policy()
         budget = MediaBudget(urls)
         downloaded: dict[str, Downloaded] = {}
         for url in urls:
@@ -556,10 +556,10 @@ class ChatTokenhotGemini(BaseChatModel):
     async def _adownload(
         self, transport: Transport, messages: Sequence[BaseMessage]
     ) -> dict[str, Downloaded]:
+        policy = self._media_url_policy()  # built (and checked) on every call, even with no URL
         urls = download_urls(messages)
         if not urls:
             return {}
-        policy = self._media_url_policy()
         budget = MediaBudget(urls)
         downloaded: dict[str, Downloaded] = {}
         for url in urls:

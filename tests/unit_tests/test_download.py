@@ -844,3 +844,22 @@ def test_a_name_allowed_reaches_private_addresses_and_a_listed_loopback(
         f"http://media.intranet:{server.port}/cat.png", policy("media.intranet", "127.0.0.0/8")
     )
     assert got.data == PNG
+
+
+def test_a_bad_allow_list_assigned_later_fails_even_a_text_only_call() -> None:
+    # The policy is built (and checked) on every call, not only when a message holds a URL.
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"candidates": []})
+
+    llm = ChatTokenhotGemini(
+        model="gemini-2.5-flash",
+        api_key="k",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    llm.media_allowed_hosts = ["https://media.intranet:8443"]
+    with pytest.raises(InvalidOptionError, match="media_allowed_hosts"):
+        llm.invoke("hi")
+    assert sent == []
