@@ -449,7 +449,8 @@ def _messages_from_response(
             and len(candidates) == 1  # candidates would share the usage dict
         ):
             # The usual answer, plain text: copied from a validated template (`_templates`).
-            message = text_answer(text, meta, usage, response_id)
+            # Its own metadata dict, as validation would give it (`meta` is returned too).
+            message = text_answer(text, dict(meta), usage, response_id)
         else:
             message = AIMessage(
                 content=text,
