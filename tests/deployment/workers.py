@@ -55,3 +55,30 @@ def open_fds() -> int:
 def rss_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def serve_echo() -> None:
+    """`python -m tests.deployment.workers`: the echo server in a process of its own.
+
+    Prints `READY <base_url>`, then answers one command per line on stdin: `stats` prints
+    `<requests> <connections>` (recorded since start or the last `clear`), `clear` forgets
+    them (and prints `ok`); end of input stops the server. Used where the server must not
+    share the client's GIL (64 threads calling at once).
+    """
+    import sys
+
+    from tests.support.fake_gemini import FakeGemini
+
+    with FakeGemini(default=echo) as server:
+        print(f"READY {server.base_url}", flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "stats":
+                print(f"{len(server.requests)} {server.total_connections}", flush=True)
+            elif command == "clear":
+                server.clear()
+                print("ok", flush=True)
+
+
+if __name__ == "__main__":
+    serve_echo()
